@@ -1,0 +1,66 @@
+"""The policy contract: the input document the proxy builds and the strict decision it expects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Route = Literal["local", "external", "deny"]
+Transform = Literal["none", "pseudonymize", "redact"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: Route
+    transform: Transform
+    entities: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    revision: str = ""
+    engine: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PolicyEngine(Protocol):
+    """Evaluates ``data.privacy.decision.result`` for one input document.
+
+    The input document (built by proxy.decide.input.build_input) is::
+
+        {
+          "tenant":  {"id", "region", "allow_external", "strict", "allowed_models", "purpose"},
+          "request": {"endpoint": "chat.completions" | "completions" | "embeddings",
+                      "model": str, "stream": bool},
+          "detection": {"entities": {TYPE: {"count": int, "max_score": float}},
+                        "has_personal_data": bool, "special_categories": [TYPE, ...]},
+          "destinations": {
+            "local":    {"available": bool, "model": str, "region": str},
+            "external": {"available": bool, "provider": str, "model": str}
+          }
+        }
+
+    ``decide`` returns a validated Decision, or raises PolicyError for anything else (engine
+    error, timeout, undefined or malformed result): the caller turns that into a deny.
+    """
+
+    revision: str
+
+    async def start(self) -> None: ...
+
+    async def decide(self, input_doc: dict[str, Any]) -> Decision: ...
+
+    async def ready(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class PolicyError(Exception):
+    """The policy could not produce a valid decision. ``code`` is a stable reason code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,59 @@
+"""The detection contract shared by the pipeline, the policy input and the audit records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from proxy.config import TenantConfig
+
+# GDPR Art. 9 special categories, as entity types of their own so policy can keep them local.
+SPECIAL_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "HEALTH_DATA",
+        "RELIGIOUS_BELIEF",
+        "SEXUAL_ORIENTATION",
+        "ETHNIC_ORIGIN",
+        "POLITICAL_OPINION",
+        "TRADE_UNION_MEMBERSHIP",
+        "GENETIC_DATA",
+        "BIOMETRIC_DATA",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One detected personal-data value: ``text[start:end]`` of the ORIGINAL text.
+
+    Spans of one text never overlap; the detector resolves overlaps before returning.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    score: float
+
+    @property
+    def special_category(self) -> bool:
+        return self.entity_type in SPECIAL_CATEGORIES
+
+
+class Detector(Protocol):
+    """Finds personal data in a batch of texts.
+
+    ``detect`` analyzes every text of one request in one call and returns, for each text in order,
+    its non-overlapping spans sorted by ``start``. It raises on any failure: the pipeline fails the
+    request closed. Implementations keep the event loop free (the work runs in worker processes).
+    """
+
+    revision: str
+    """Digest of everything that changes results (recognizers, models, corrections)."""
+
+    async def start(self) -> None: ...
+
+    async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]: ...
+
+    async def ready(self) -> bool: ...
+
+    async def close(self) -> None: ...
