@@ -1,0 +1,235 @@
+"""A fake OpenAI provider (OpenAI itself cannot run here): records every request it receives and
+answers in OpenAI's wire format by echoing what it was sent, so tests can see exactly what left the
+proxy and whether the answer was restored.
+
+Behaviour, per request:
+- chat: the answer's content is ``ECHO: `` + the text of the last user message. If the request
+  carries ``tools``, the answer is instead one tool call to the first tool whose ``arguments`` are
+  ``{"echo": <that text>}``. Streaming splits the content (and tool arguments) into chunks of
+  ``chunk_size`` characters, so placeholders arrive split across chunks.
+- completions: ``ECHO: `` + the prompt. embeddings: a deterministic 8-dim vector per input.
+
+Run standalone for benchmarks: ``python -m tests.fakes.fake_openai --port 9000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeOpenAI:
+    chunk_size: int = 3
+    record: bool = True
+    requests: list[RecordedRequest] = field(default_factory=list)
+    fail_status: int | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_post("/v1/completions", self.completions)
+        app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_get("/v1/models", self.models)
+        return app
+
+    def all_text(self) -> str:
+        """Everything the fake received, as one string, to search for leaked values."""
+        return "\n".join(json.dumps(r.body, ensure_ascii=False) for r in self.requests)
+
+    async def _read(self, request: web.Request) -> dict[str, Any]:
+        body = await request.json()
+        if self.record:
+            self.requests.append(RecordedRequest(request.path, dict(request.headers), body))
+        return body
+
+    def _error(self) -> web.Response:
+        return web.json_response(
+            {"error": {"message": "fake failure", "type": "server_error", "param": None,
+                       "code": None}},
+            status=self.fail_status or 500,
+        )
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        body = await self._read(request)
+        if self.fail_status:
+            return self._error()
+        text = "ECHO: " + _last_user_text(body.get("messages", []))
+        model = body.get("model", "fake")
+        cid = "chatcmpl-fake" + hashlib.sha1(text.encode()).hexdigest()[:10]
+        tools = body.get("tools") or []
+        tool_name = tools[0]["function"]["name"] if tools else None
+        args = json.dumps({"echo": text[len("ECHO: "):]}, ensure_ascii=False)
+        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+        if not body.get("stream"):
+            if tool_name:
+                message: dict[str, Any] = {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "call_fake1", "type": "function",
+                         "function": {"name": tool_name, "arguments": args}}
+                    ],
+                }
+                finish = "tool_calls"
+            else:
+                message = {"role": "assistant", "content": text}
+                finish = "stop"
+            return web.json_response(
+                {"id": cid, "object": "chat.completion", "created": int(time.time()),
+                 "model": model,
+                 "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                 "usage": usage}
+            )
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": model}
+
+        async def send(obj: dict[str, Any]) -> None:
+            await resp.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
+
+        await send({**base, "choices": [{"index": 0, "delta": {"role": "assistant"},
+                                         "finish_reason": None}]})
+        if tool_name:
+            await send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
+                {"index": 0, "id": "call_fake1", "type": "function",
+                 "function": {"name": tool_name, "arguments": ""}}]}, "finish_reason": None}]})
+            for piece in _chunks(args, self.chunk_size):
+                await send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
+                    {"index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]})
+            finish = "tool_calls"
+        else:
+            for piece in _chunks(text, self.chunk_size):
+                await send({**base, "choices": [{"index": 0, "delta": {"content": piece},
+                                                 "finish_reason": None}]})
+            finish = "stop"
+        await send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            await send({**base, "choices": [], "usage": usage})
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+    async def completions(self, request: web.Request) -> web.StreamResponse:
+        body = await self._read(request)
+        if self.fail_status:
+            return self._error()
+        prompt = body.get("prompt", "")
+        prompt = prompt if isinstance(prompt, str) else " ".join(map(str, prompt))
+        text = "ECHO: " + prompt
+        model = body.get("model", "fake")
+        if not body.get("stream"):
+            return web.json_response(
+                {"id": "cmpl-fake", "object": "text_completion", "created": int(time.time()),
+                 "model": model,
+                 "choices": [{"index": 0, "text": text, "finish_reason": "stop",
+                              "logprobs": None}],
+                 "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10}}
+            )
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        for piece in _chunks(text, self.chunk_size):
+            chunk = {"id": "cmpl-fake", "object": "text_completion", "created": int(time.time()),
+                     "model": model,
+                     "choices": [{"index": 0, "text": piece, "finish_reason": None,
+                                  "logprobs": None}]}
+            await resp.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+        return resp
+
+    async def embeddings(self, request: web.Request) -> web.Response:
+        body = await self._read(request)
+        if self.fail_status:
+            return self._error()
+        inputs = body.get("input", [])
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        data = []
+        for i, text in enumerate(inputs):
+            digest = hashlib.sha256(str(text).encode()).digest()
+            data.append({"object": "embedding", "index": i,
+                         "embedding": [b / 255.0 for b in digest[:8]]})
+        return web.json_response(
+            {"object": "list", "data": data, "model": body.get("model", "fake"),
+             "usage": {"prompt_tokens": 4, "total_tokens": 4}}
+        )
+
+    async def models(self, request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [
+            {"id": "gpt-4o", "object": "model", "created": 0, "owned_by": "fake"}]})
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, str):
+                return c
+            if isinstance(c, list):
+                return " ".join(p.get("text", "") for p in c if p.get("type") == "text")
+    return ""
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+class RunningFake:
+    """Runs a FakeOpenAI on 127.0.0.1 in the current event loop."""
+
+    def __init__(self, fake: FakeOpenAI | None = None) -> None:
+        self.fake = fake or FakeOpenAI()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def __aenter__(self) -> FakeOpenAI:
+        self._runner = web.AppRunner(self.fake.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self.fake
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--chunk-size", type=int, default=3)
+    args = parser.parse_args()
+    fake = FakeOpenAI(chunk_size=args.chunk_size, record=False)
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
+    web.run_app(fake.app(), host=args.host, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
