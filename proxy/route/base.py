@@ -1,0 +1,46 @@
+"""The Backend protocol: where a decided request goes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass
+class UpstreamResponse:
+    """A backend's answer: a JSON body, or a stream of parsed SSE ``data`` objects."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    chunks: AsyncIterator[dict[str, Any]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    aclose: Callable[[], Awaitable[None]] | None = None
+
+
+class BackendUnavailable(Exception):
+    """The backend cannot be reached or failed before answering."""
+
+
+class Backend(Protocol):
+    """A model server the proxy forwards to.
+
+    ``call`` sends one OpenAI request body (already transformed) for ``endpoint``
+    (``chat.completions``, ``completions`` or ``embeddings``) and returns the answer; it raises
+    BackendUnavailable when nothing could be obtained. ``model`` is what the backend is asked for
+    and what the client is told answered.
+    """
+
+    name: str
+    placement: Literal["local", "external"]
+    region: str
+
+    async def start(self) -> None: ...
+
+    async def call(self, endpoint: str, body: dict[str, Any]) -> UpstreamResponse: ...
+
+    async def ready(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+    def served_model(self, requested: str) -> str: ...

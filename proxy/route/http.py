@@ -1,0 +1,122 @@
+"""Any OpenAI-compatible server over aiohttp: OpenAI itself, or a self-hosted llama.cpp server,
+llama-cpp-python's server or vLLM on the local route."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+import aiohttp
+
+from proxy.route.base import BackendUnavailable, UpstreamResponse
+
+_PATHS = {"chat.completions": "/chat/completions", "completions": "/completions",
+          "embeddings": "/embeddings"}
+
+
+class HttpBackend:
+    def __init__(
+        self,
+        *,
+        name: str,
+        placement: Literal["local", "external"],
+        base_url: str,
+        api_key: str | None,
+        region: str,
+        timeout_s: float,
+        model: str | None = None,
+    ) -> None:
+        self.name = name
+        self.placement = placement
+        self.region = region
+        self._base = base_url.rstrip("/")
+        self._key = api_key
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=5)
+        self._model = model
+        self._session: aiohttp.ClientSession | None = None
+
+    def served_model(self, requested: str) -> str:
+        return self._model or requested
+
+    async def start(self) -> None:
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        self._session = aiohttp.ClientSession(
+            timeout=self._timeout,
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+            json_serialize=lambda o: json.dumps(o, ensure_ascii=False),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def ready(self) -> bool:
+        if self.placement == "external":
+            return self._session is not None  # never probe a paid provider from a health check
+        assert self._session is not None
+        try:
+            async with self._session.get(f"{self._base}/models",
+                                         timeout=aiohttp.ClientTimeout(total=2)) as r:
+                return r.status < 500
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    async def call(self, endpoint: str, body: dict[str, Any]) -> UpstreamResponse:
+        assert self._session is not None, "backend not started"
+        if self._model:
+            body = {**body, "model": self._model}
+        url = self._base + _PATHS[endpoint]
+        try:
+            resp = await self._session.post(url, json=body)
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise BackendUnavailable(f"{self.name} unreachable: {type(e).__name__}") from e
+        ctype = resp.headers.get("Content-Type", "")
+        if body.get("stream") and resp.status == 200 and "text/event-stream" in ctype:
+            return UpstreamResponse(status=200, chunks=_sse(resp), aclose=_closer(resp))
+        try:
+            data = await resp.json(content_type=None)
+        except (aiohttp.ClientError, ValueError, TimeoutError) as e:
+            resp.release()
+            raise BackendUnavailable(f"{self.name} sent an unreadable answer") from e
+        finally:
+            resp.release()
+        if not isinstance(data, dict):
+            raise BackendUnavailable(f"{self.name} sent an unreadable answer")
+        return UpstreamResponse(status=resp.status, body=data)
+
+
+def _closer(resp: aiohttp.ClientResponse):  # type: ignore[no-untyped-def]
+    async def aclose() -> None:
+        resp.release()
+
+    return aclose
+
+
+async def _sse(resp: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    """Parse a server-sent event stream into the JSON objects of its ``data`` fields."""
+    data: list[str] = []
+    try:
+        async for raw in resp.content:
+            line = raw.decode("utf-8").rstrip("\r\n")
+            if line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+                continue
+            if line or not data:
+                continue
+            payload = "\n".join(data)
+            data = []
+            if payload == "[DONE]":
+                return
+            obj = json.loads(payload)
+            if isinstance(obj, dict):
+                yield obj
+        if data and data != ["[DONE]"]:
+            obj = json.loads("\n".join(data))
+            if isinstance(obj, dict):
+                yield obj
+    except (aiohttp.ClientError, TimeoutError) as e:
+        raise BackendUnavailable("stream broke off") from e
+    finally:
+        resp.release()

@@ -1,0 +1,91 @@
+"""Per-request placeholder vault: pseudonymize and redact spans, remember what was issued.
+
+A placeholder is ``<TYPE_xxxxxx>``: the hex tail is a keyed HMAC of (tenant, type, value), so the
+same value gets the same placeholder across the turns of a conversation and across requests of a
+tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
+restore replaces exactly the placeholders issued for that request and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+
+from proxy.detect.types import Span
+
+TAIL_LEN = 6
+PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9a-f]{6,64}>")
+
+
+class Vault:
+    """Placeholders issued for one request, and their original values."""
+
+    def __init__(self, key: bytes, tenant: str) -> None:
+        self._key = key
+        self._tenant = tenant
+        self.originals: dict[str, str] = {}
+        self._by_value: dict[tuple[str, str], str] = {}
+
+    def placeholder(self, entity_type: str, value: str) -> str:
+        known = self._by_value.get((entity_type, value))
+        if known is not None:
+            return known
+        mac = hmac.new(
+            self._key, f"{self._tenant}\x00{entity_type}\x00{value}".encode(), hashlib.sha256
+        ).hexdigest()
+        length = TAIL_LEN
+        while True:
+            candidate = f"<{_tag(entity_type)}_{mac[:length]}>"
+            owner = self.originals.get(candidate)
+            if owner is None or owner == value:
+                break
+            length += 2  # a collision inside this request: lengthen, never reuse
+        self.originals[candidate] = value
+        self._by_value[(entity_type, value)] = candidate
+        return candidate
+
+    @property
+    def max_len(self) -> int:
+        return max((len(p) for p in self.originals), default=0)
+
+    def __bool__(self) -> bool:
+        return bool(self.originals)
+
+
+def _tag(entity_type: str) -> str:
+    tag = re.sub(r"[^A-Z0-9_]", "_", entity_type.upper())
+    return tag if tag[:1].isalpha() else f"E_{tag}"
+
+
+def redaction(entity_type: str) -> str:
+    return f"[REDACTED_{_tag(entity_type)}]"
+
+
+def apply_spans(
+    text: str,
+    spans: Iterable[Span],
+    entities: frozenset[str] | None,
+    vault: Vault,
+    mode: str,
+) -> tuple[str, int]:
+    """Replace each span (of a type in ``entities``; None: all) and return (text, replaced)."""
+    out: list[str] = []
+    pos = 0
+    replaced = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if entities is not None and span.entity_type not in entities:
+            continue
+        if span.start < pos:  # the detector resolves overlaps; never corrupt a placeholder
+            raise ValueError("overlapping spans")
+        value = text[span.start:span.end]
+        out.append(text[pos:span.start])
+        if mode == "pseudonymize":
+            out.append(vault.placeholder(span.entity_type, value))
+        else:
+            out.append(redaction(span.entity_type))
+        pos = span.end
+        replaced += 1
+    out.append(text[pos:])
+    return "".join(out), replaced
