@@ -156,6 +156,9 @@ class AuditConfig(_Strict):
     store: Literal["sqlite", "postgres"] = Field("sqlite", description="Audit store.")
     sqlite_path: Path | None = Field(None, description="Default: <data_dir>/audit.sqlite3.")
     postgres_dsn: SecretStr | None = Field(None, description="PostgreSQL DSN (store: postgres).")
+    postgres_schema: str = Field(
+        "privacy_proxy_audit", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="Schema (postgres)."
+    )
     origin: str = Field("privacy-proxy", description="Checkpoint origin line.")
     hmac_key: SecretStr | None = Field(
         None, description="Key for value digests; default: generated under data_dir."

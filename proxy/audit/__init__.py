@@ -1,1 +1,56 @@
-"""audit stage."""
+"""audit stage: every decision as a leaf of an RFC 9162 Merkle tree with signed checkpoints.
+
+``open_audit_log(settings)`` gives the ``AuditLog`` the request path uses (call ``start()`` at app
+startup and ``close()`` at cleanup). Records hold no raw values: the request path puts
+``audit_log.digest(value)`` in ``value_digests``. Layout: ``records`` (leaf format, digests),
+``merkle`` (hashing, proofs), ``signing`` (checkpoint keys), ``sequencer`` (numbering and
+checkpoints inside a store's lock), ``sqlite``/``postgres`` (stores), ``log`` (group commit),
+``verify``, ``export``, ``cli``, ``admin``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from proxy.audit.log import MerkleAuditLog
+from proxy.audit.records import Digester
+from proxy.audit.sequencer import Sequencer
+from proxy.audit.signing import KeyRing
+from proxy.audit.store import Store
+from proxy.audit.types import AuditError, AuditLog
+from proxy.config import Settings
+
+__all__ = ["AuditError", "AuditLog", "MerkleAuditLog", "open_audit_log", "open_store"]
+
+
+def open_store(settings: Settings, clock: Callable[[], float] = time.time) -> Store:
+    """The configured store (not yet opened), with its sequencer and signing keys."""
+    cfg = settings.audit
+    keyring = KeyRing(settings.signing_key_dir)
+    keyring.ensure()
+    seq = Sequencer(cfg.origin, keyring, cfg.checkpoint_every, cfg.checkpoint_interval_s, clock)
+    if cfg.store == "postgres":
+        from proxy.audit.postgres import PostgresStore
+
+        assert cfg.postgres_dsn is not None
+        return PostgresStore(cfg.postgres_dsn.get_secret_value(), cfg.postgres_schema, seq)
+    from proxy.audit.sqlite import SQLiteStore
+
+    return SQLiteStore(settings.audit_sqlite_path, seq)
+
+
+def open_audit_log(
+    settings: Settings, *, clock: Callable[[], float] = time.time
+) -> MerkleAuditLog:
+    """The audit log for these settings; ``await log.start()`` before the first append."""
+    cfg = settings.audit
+    key = cfg.hmac_key.get_secret_value() if cfg.hmac_key else None
+    return MerkleAuditLog(
+        open_store(settings, clock),
+        Digester.from_settings(key, settings.server.data_dir),
+        batch_max=cfg.batch_max,
+        batch_wait_ms=cfg.batch_wait_ms,
+        interval_s=cfg.checkpoint_interval_s,
+        clock=clock,
+    )

@@ -1,0 +1,194 @@
+"""Record format: what a leaf holds, its canonical bytes (RFC 8785), value digests, flat CSV rows.
+
+A leaf is ``{"index": i, "logged_at": t, "record": {...}}`` in RFC 8785 canonical JSON. The log
+adds ``index`` (binding the record to its position, so a moved record is named as reordered) and
+``logged_at`` (the sequencer's clock, used for retention and exports). The log stores what it is
+given: it never sees a raw value because the request path passes only ``digest(value)`` results in
+``value_digests``; ``validate`` rejects a record whose ``value_digests`` are not digests or whose
+``entities`` are not type counts, so a value put there by mistake fails the request instead of
+being written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from proxy.audit.types import AuditError
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_ENTITY = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
+
+# Columns of the flat (CSV) form, in order; fields of a record not listed go to ``extra``.
+CSV_FIELDS = [
+    "index",
+    "logged_at",
+    "leaf_hash",
+    "kind",
+    "decision_id",
+    "time",
+    "tenant",
+    "principal",
+    "endpoint",
+    "model_requested",
+    "model_served",
+    "route",
+    "transform",
+    "entities",
+    "art9",
+    "policy_revision",
+    "reasons",
+    "backend",
+    "backend_region",
+    "transfer_mechanism",
+    "status",
+    "latency_ms",
+    "value_digests",
+    "detector_revision",
+    "extra",
+]
+_LEAF_FIELDS = {"index", "logged_at", "leaf_hash", "extra"}
+
+
+def rfc3339(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(s: str) -> float:
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def canonical(obj: Any) -> bytes:
+    try:
+        return rfc8785.dumps(obj)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
+        raise AuditError(f"record is not canonical JSON: {type(e).__name__}") from None
+
+
+def validate(record: Any) -> dict[str, Any]:
+    """Check a record's shape; returns a copy. Raises AuditError naming the field, never a value."""
+    if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
+        raise AuditError("audit record must be a mapping with a string 'kind'")
+    digests = record.get("value_digests", [])
+    if not isinstance(digests, list) or not all(
+        isinstance(d, str) and _HEX64.match(d) for d in digests
+    ):
+        raise AuditError("audit record field 'value_digests' must hold only hex digests")
+    entities = record.get("entities", {})
+    if not isinstance(entities, dict) or not all(
+        isinstance(k, str) and _ENTITY.match(k) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in entities.items()
+    ):
+        raise AuditError("audit record field 'entities' must map entity types to counts")
+    out = dict(record)
+    canonical(out)
+    return out
+
+
+def leaf_object(index: int, logged_at: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {"index": index, "logged_at": logged_at, "record": record}
+
+
+def normalize_value(value: str) -> str:
+    """What is digested: NFKC, trimmed, case-folded; phone-like values reduced to '+' and digits."""
+    v = unicodedata.normalize("NFKC", value).strip().casefold()
+    if _PHONE.match(v) and sum(c.isdigit() for c in v) >= 6:
+        v = ("+" if v.startswith("+") else "") + "".join(c for c in v if c.isdigit())
+    return v
+
+
+class Digester:
+    """Keyed HMAC-SHA256 of detected values, so a subject can be found without storing values."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise AuditError("audit HMAC key must be at least 16 bytes")
+        self._key = key
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, normalize_value(value).encode(), hashlib.sha256).hexdigest()
+
+    @classmethod
+    def from_settings(cls, configured: str | None, data_dir: Path) -> Digester:
+        if configured:
+            return cls(configured.encode())
+        return cls(load_or_create_secret(data_dir / "audit_hmac.key"))
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """A 32-byte random key kept in ``path`` (mode 0600), created once even by racing processes."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    except ValueError as e:
+        raise AuditError(f"key file {path} is not hex") from e
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return bytes.fromhex(path.read_text().strip())
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, str) and v:
+        try:
+            json.loads(v)
+        except ValueError:
+            return v
+        return json.dumps(v, ensure_ascii=False)
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def _uncell(s: str) -> Any:
+    try:
+        return json.loads(s)
+    except ValueError:
+        return s
+
+
+def to_row(leaf: dict[str, Any], leaf_hash_hex: str) -> dict[str, str]:
+    """Flat CSV row of a leaf. Strings stay plain, anything else is JSON; empty means absent."""
+    rec = leaf["record"]
+    row = {f: "" for f in CSV_FIELDS}
+    row["index"] = str(leaf["index"])
+    row["logged_at"] = leaf["logged_at"]
+    row["leaf_hash"] = leaf_hash_hex
+    extra = {k: v for k, v in rec.items() if k not in CSV_FIELDS or k in _LEAF_FIELDS}
+    for k, v in rec.items():
+        if k not in extra:
+            row[k] = _cell(v)
+    if extra:
+        row["extra"] = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
+    return row
+
+
+def from_row(row: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """Inverse of ``to_row``: the leaf object and its leaf hash."""
+    rec: dict[str, Any] = {}
+    for k in CSV_FIELDS:
+        if k not in _LEAF_FIELDS and row.get(k, "") != "":
+            rec[k] = _uncell(row[k])
+    if row.get("extra"):
+        rec.update(json.loads(row["extra"]))
+    return leaf_object(int(row["index"]), row["logged_at"], rec), row["leaf_hash"]
