@@ -221,8 +221,6 @@ async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
             if b is not None:
                 await b.start()
                 started.append(b)
-        if state.backends.local is not None:
-            state.backends.local_ready = await state.backends.local.ready()
         state.stages = pipeline.default_stages(s, state.detector, state.engine,
                                                state.audit_log, state.backends, key)
         if state.backends.external is None:
@@ -261,7 +259,6 @@ async def readyz(request: web.Request) -> web.Response:
             ok = bool(await state.backends.local.ready())
         except Exception:
             ok = False
-        state.backends.local_ready = ok
         checks["local_model"] = ok
     ok = all(checks.values())
     return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},

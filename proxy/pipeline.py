@@ -41,7 +41,6 @@ class Stage(Protocol):
 class Backends:
     local: Backend | None
     external: Backend | None
-    local_ready: bool = False
 
 
 class Extract:
@@ -89,7 +88,8 @@ class Decide:
         local, external = self.backends.local, self.backends.external
         local_model = local.served_model(ctx.model_requested) if local else ""
         wants_local_model = bool(local) and ctx.model_requested == self.settings.local.model_name
-        local_doc = {"available": bool(local) and self.backends.local_ready,
+        # "available": a local backend is configured. One that is down when called answers 503.
+        local_doc = {"available": local is not None,
                      "model": local_model, "region": local.region if local else ""}
         external_doc = {"available": external is not None and not wants_local_model,
                         "provider": self.settings.external.name, "model": ctx.model_requested}
@@ -143,7 +143,7 @@ class Decide:
             s.entity_type in SPECIAL_CATEGORIES for spans in ctx.spans for s in spans
         ):
             problem = ("INVARIANT_ART9_EXTERNAL", "special-category data may not leave")
-        elif d.route == "local" and not (self.backends.local and self.backends.local_ready):
+        elif d.route == "local" and self.backends.local is None:
             problem = ("NO_LOCAL_BACKEND", "the request must stay local and no local model is "
                        "available")
         if problem is None:
