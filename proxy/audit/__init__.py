@@ -27,7 +27,7 @@ __all__ = ["AuditError", "AuditLog", "MerkleAuditLog", "open_audit_log", "open_s
 def open_store(settings: Settings, clock: Callable[[], float] = time.time) -> Store:
     """The configured store (not yet opened), with its sequencer and signing keys."""
     cfg = settings.audit
-    keyring = KeyRing(settings.signing_key_dir)
+    keyring = KeyRing(settings.signing_key_dir, clock)
     keyring.ensure()
     seq = Sequencer(cfg.origin, keyring, cfg.checkpoint_every, cfg.checkpoint_interval_s, clock)
     if cfg.store == "postgres":

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +108,9 @@ def check_signature(
 class KeyRing:
     """The signing side: current private key plus the public key history, in one directory."""
 
-    def __init__(self, key_dir: Path) -> None:
+    def __init__(self, key_dir: Path, clock: Callable[[], float] = time.time) -> None:
         self.dir = key_dir
+        self.clock = clock
         self._mtime: float | None = None
         self._current: tuple[str, Ed25519PrivateKey] | None = None
         self._keys: list[PublicKey] = []
@@ -132,7 +133,7 @@ class KeyRing:
         """Create the first key if the directory has none, then load."""
         with self._locked():
             if not self._index.exists():
-                self._new_key([], time.time())
+                self._new_key([], self.clock())
         self.load()
 
     def load(self) -> None:
@@ -171,7 +172,7 @@ class KeyRing:
 
     def rotate(self, now: float | None = None) -> str:
         """Close the current key's window, start a new key; returns the new key id."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         with self._locked():
             keys = load_public_keys(self._index) if self._index.exists() else []
             old = [k for k in keys if k.not_after is None]

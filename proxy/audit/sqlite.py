@@ -216,6 +216,9 @@ class SQLiteReader:
     async def size(self) -> int:
         return int((await self._run(self._q, "SELECT count(*) FROM leaves"))[0][0])
 
+    async def head_size(self) -> int:
+        return int((await self._run(self._q, "SELECT size FROM head WHERE id = 1"))[0][0])
+
     async def leaves(
         self,
         *,

@@ -59,6 +59,10 @@ class Reader(Protocol):
 
     async def size(self) -> int: ...
 
+    async def head_size(self) -> int:
+        """The size the sequencer last wrote (compared with the leaves actually held)."""
+        ...
+
     def leaves(
         self,
         *,
