@@ -1,0 +1,320 @@
+"""Security properties of every rendered object, for the default values and every ci scenario:
+non-root containers with limits and no privileges, model pods without any egress, a proxy that may
+reach only DNS, the model, PostgreSQL and the configured provider CIDRs, OPA's API closed to the
+network, pinned images, and no secret value in any rendered object."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helm.conftest import SCENARIOS, by_kind, one, pod_specs, render_objects, rendered
+
+SECRET_ENV = {
+    "PRIVACY_PROXY_AUDIT__POSTGRES_DSN",
+    "PRIVACY_PROXY_AUDIT__HMAC_KEY",
+    "PRIVACY_PROXY_PSEUDONYM__KEY",
+    "PRIVACY_PROXY_EXTERNAL__API_KEY",
+    "PRIVACY_PROXY_TENANTS",
+    "PRIVACY_PROXY_ADMIN__API_KEY_SHA256",
+    "PRIVACY_PROXY_LOCAL__API_KEY",
+}
+SECRET_CONFIG_KEYS = {"postgres_dsn", "hmac_key", "api_key", "key"}
+
+
+def _containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def test_every_container_is_non_root_unprivileged_read_only_with_limits(scenario: str) -> None:
+    specs = pod_specs(rendered(scenario))
+    assert specs
+    for name, spec in specs:
+        pod_sc = spec["securityContext"]
+        assert pod_sc["runAsNonRoot"] is True, name
+        assert pod_sc["runAsUser"] > 0 and pod_sc["runAsGroup"] > 0, name
+        assert pod_sc["seccompProfile"]["type"] == "RuntimeDefault", name
+        assert spec["automountServiceAccountToken"] is False, name
+        assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC")
+        for c in _containers(spec):
+            where = f"{name}/{c['name']}"
+            sc = c["securityContext"]
+            assert sc["runAsNonRoot"] is True and sc["runAsUser"] > 0, where
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["privileged"] is False, where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert sc["capabilities"] == {"drop": ["ALL"]}, where
+            assert sc["seccompProfile"]["type"] == "RuntimeDefault", where
+            for kind in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(c["resources"][kind]), f"{where} {kind}"
+            writable = {m["mountPath"] for m in c.get("volumeMounts", []) if not m.get("readOnly")}
+            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            for m in c.get("volumeMounts", []):
+                if not m.get("readOnly"):
+                    v = volumes[m["name"]]
+                    assert "emptyDir" in v or "persistentVolumeClaim" in v, f"{where} {m}"
+            assert not any(p in {"/", "/etc", "/usr", "/app"} for p in writable), where
+
+
+def test_model_pods_have_no_egress_at_all(scenario: str) -> None:
+    objs = rendered(scenario)
+    models = [o for o in by_kind(objs, "Deployment") if o["metadata"]["name"].endswith("-model")]
+    if not models:
+        assert SCENARIOS[scenario]["model"]["enabled"] is False
+        return
+    pod_labels = models[0]["spec"]["template"]["metadata"]["labels"]
+    policies = [
+        p
+        for p in by_kind(objs, "NetworkPolicy")
+        if _matches(p["spec"]["podSelector"]["matchLabels"], pod_labels)
+    ]
+    assert len(policies) == 1, "exactly one NetworkPolicy selects the model pods"
+    spec = policies[0]["spec"]
+    assert "Egress" in spec["policyTypes"] and spec["egress"] == []
+    # Ingress only from the proxy pods, on the model port.
+    proxy = one(objs, "Deployment", "pp-privacy-proxy")
+    (rule,) = spec["ingress"]
+    (peer,) = rule["from"]
+    assert set(peer) == {"podSelector"}
+    assert _matches(
+        peer["podSelector"]["matchLabels"], proxy["spec"]["template"]["metadata"]["labels"]
+    )
+    assert not _matches(peer["podSelector"]["matchLabels"], pod_labels)
+
+
+def test_proxy_egress_is_only_dns_model_postgres_and_provider_cidrs(scenario: str) -> None:
+    values = SCENARIOS[scenario]
+    objs = rendered(scenario)
+    proxy = one(objs, "Deployment", "pp-privacy-proxy")
+    labels = proxy["spec"]["template"]["metadata"]["labels"]
+    (policy,) = [
+        p
+        for p in by_kind(objs, "NetworkPolicy")
+        if _matches(p["spec"]["podSelector"]["matchLabels"], labels)
+    ]
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    rules = spec["egress"]
+    for rule in rules:
+        assert rule.get("to"), "an egress rule without `to` would allow every destination"
+        assert rule.get("ports"), "an egress rule without ports would allow every port"
+        for peer in rule["to"]:
+            assert peer.get("ipBlock", {}).get("cidr") != "0.0.0.0/0"
+    ports = [sorted((p["port"], p["protocol"]) for p in r["ports"]) for r in rules]
+    assert ports[0] == [(53, "TCP"), (53, "UDP")]
+    model_enabled = values.get("model", {}).get("enabled", True)
+    expected = 1 + (1 if model_enabled or values["networkPolicy"].get("externalModel") else 0)
+    postgres = values.get("networkPolicy", {}).get("postgres", [])
+    expected += 1 if postgres else 0
+    ext = values.get("externalProvider", {})
+    cidrs = ext.get("egressCidrs", []) if ext.get("enabled", True) else []
+    expected += 1 if cidrs else 0
+    assert len(rules) == expected
+    if cidrs:
+        assert [p["ipBlock"]["cidr"] for p in rules[-1]["to"]] == cidrs
+        assert rules[-1]["ports"] == [{"port": 443, "protocol": "TCP"}]
+    if model_enabled:
+        model = one(objs, "Deployment", "pp-privacy-proxy-model")
+        (peer,) = rules[1]["to"]
+        assert _matches(
+            peer["podSelector"]["matchLabels"], model["spec"]["template"]["metadata"]["labels"]
+        )
+
+
+def test_proxy_ingress_is_restricted_when_sources_are_given() -> None:
+    objs = rendered("locked-down")
+    spec = one(objs, "NetworkPolicy", "pp-privacy-proxy")["spec"]
+    (rule,) = spec["ingress"]
+    assert rule["ports"] == [{"port": 8080, "protocol": "TCP"}]
+    sources = rule["from"]
+    assert sources[0] == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "apps"}}
+    }
+    test_pod = by_kind(objs, "Pod")[0]
+    assert _matches(sources[1]["podSelector"]["matchLabels"], test_pod["metadata"]["labels"])
+
+
+def test_opa_api_is_bound_to_localhost_and_read_only(scenario: str) -> None:
+    proxy = one(rendered(scenario), "Deployment", "pp-privacy-proxy")
+    opa = next(c for c in proxy["spec"]["template"]["spec"]["containers"] if c["name"] == "opa")
+    args = opa["args"]
+    assert "--addr=127.0.0.1:8181" in args
+    assert "--authorization=basic" in args and "--disable-telemetry" in args
+    assert [p["containerPort"] for p in opa["ports"]] == [8282]  # diagnostics only
+    assert opa["readinessProbe"]["httpGet"]["path"] == "/health?bundles"
+    cfg = yaml.safe_load(
+        one(rendered(scenario), "ConfigMap", "pp-privacy-proxy-config")["data"]["config.yaml"]
+    )
+    assert cfg["policy"]["engine"] == "opa"
+    assert cfg["policy"]["opa"]["url"] == "http://127.0.0.1:8181"
+
+
+def test_no_secret_value_is_rendered(scenario: str) -> None:
+    objs = rendered(scenario)
+    assert by_kind(objs, "Secret") == [], "the chart never creates Secrets"
+    for name, spec in pod_specs(objs):
+        for c in _containers(spec):
+            for env in c.get("env", []):
+                if env["name"] in SECRET_ENV:
+                    assert set(env) == {"name", "valueFrom"}, f"{name}/{c['name']} {env['name']}"
+                    assert "secretKeyRef" in env["valueFrom"]
+                assert not re.search(r"(key|token|password|secret|dsn)", env["name"], re.I) or (
+                    "valueFrom" in env
+                ), f"{name}/{c['name']} {env['name']} is set inline"
+    cfg = yaml.safe_load(one(objs, "ConfigMap", "pp-privacy-proxy-config")["data"]["config.yaml"])
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                assert k not in SECRET_CONFIG_KEYS, f"{path}.{k} is a secret in a ConfigMap"
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, path)
+
+    walk(cfg, "config")
+    text = json.dumps([{k: v for k, v in o.items() if k != "_template"} for o in objs])
+    assert not re.search(r"sk-[A-Za-z0-9]{8,}|postgres(ql)?://[^\s\"]*:[^\s\"]*@", text)
+
+
+def test_secrets_are_referenced_by_name_from_values() -> None:
+    objs = render_objects({"secrets": {"name": "my-secrets", "signingKeys": {"name": "my-keys"}}})
+    spec = one(objs, "Deployment", "pp-privacy-proxy")["spec"]["template"]["spec"]
+    refs = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in spec["containers"][0]["env"]
+        if "valueFrom" in e
+    }
+    assert refs["PRIVACY_PROXY_AUDIT__POSTGRES_DSN"] == {
+        "name": "my-secrets",
+        "key": "postgres-dsn",
+    }
+    assert refs["PRIVACY_PROXY_TENANTS"]["name"] == "my-secrets"
+    assert refs["PRIVACY_PROXY_ADMIN__API_KEY_SHA256"]["optional"] is True
+    keys = next(v for v in spec["volumes"] if v["name"] == "signing-keys")
+    assert keys["secret"]["secretName"] == "my-keys"
+
+
+def test_images_are_pinned(scenario: str) -> None:
+    for name, spec in pod_specs(rendered(scenario)):
+        for c in _containers(spec):
+            image = c["image"]
+            ref, _, digest = image.partition("@")
+            tag = ref.rsplit(":", 1)[1] if ":" in ref.rsplit("/", 1)[-1] else ""
+            assert digest or tag, f"{name}/{c['name']} {image} has neither tag nor digest"
+            assert tag != "latest", image
+            if digest:
+                assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), image
+
+
+def test_gpu_model_server_shape() -> None:
+    objs = rendered("default")
+    model = one(objs, "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
+    (c,) = model["containers"]
+    assert c["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert c["resources"]["requests"]["nvidia.com/gpu"] == 1
+    assert model["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert model["tolerations"][0]["key"] == "nvidia.com/gpu"
+    assert c["command"] == ["/app/llama-server"]
+    assert "--parallel=8" in c["args"] and "--ctx-size=65536" in c["args"]
+    assert "--model=/models/model.gguf" in c["args"]
+    assert "ghcr.io/ggml-org/llama.cpp:server-cuda-" in c["image"]
+    vllm = one(rendered("vllm"), "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
+    assert vllm["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
+    assert "--max-num-seqs=64" in vllm["containers"][0]["args"]
+    cpu = one(rendered("llama-cpp-python"), "Deployment", "pp-privacy-proxy-model")
+    assert (
+        "nvidia.com/gpu"
+        not in cpu["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    )
+
+
+class _FileServer(ThreadingHTTPServer):
+    payload = b""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        body = self.server.payload  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def gguf_server() -> Any:
+    server = _FileServer(("127.0.0.1", 0), _Handler)
+    server.payload = b"GGUF" + os.urandom(4096)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join()
+
+
+def _fetch_container(values: dict[str, Any]) -> dict[str, Any]:
+    objs = render_objects(values)
+    spec = one(objs, "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
+    (init,) = spec["initContainers"]
+    return init
+
+
+@pytest.mark.parametrize("good_digest", [True, False])
+def test_fetch_init_container_refuses_a_gguf_with_the_wrong_sha256(
+    gguf_server: _FileServer, tmp_path: Path, good_digest: bool
+) -> None:
+    """Runs the rendered init container's script here, against a local file server."""
+    digest = hashlib.sha256(gguf_server.payload).hexdigest() if good_digest else "0" * 64
+    url = f"http://127.0.0.1:{gguf_server.server_address[1]}/m.gguf"
+    values = {"model": {"gguf": {"source": "url", "url": url, "sha256": digest, "file": "m.gguf"}}}
+    init = _fetch_container(values)
+    env = {e["name"]: e["value"] for e in init["env"]} | {"MODEL_DIR": str(tmp_path)}
+    run = subprocess.run(
+        init["command"] + init["args"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    target = tmp_path / "m.gguf"
+    if good_digest:
+        assert run.returncode == 0, run.stderr
+        assert target.read_bytes() == gguf_server.payload
+        # A second start finds the verified file and does not download again.
+        gguf_server.payload = b"changed"
+        again = subprocess.run(
+            init["command"] + init["args"],
+            env={"PATH": os.environ["PATH"], **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert again.returncode == 0 and "cached model verified" in again.stdout
+    else:
+        assert run.returncode != 0
+        assert not target.exists(), "an unverified GGUF must never be where the server loads it"
+
+
+def test_url_source_requires_a_sha256() -> None:
+    import helm_python as helm
+
+    with pytest.raises(helm.HelmError, match="sha256"):
+        render_objects({"model": {"gguf": {"source": "url", "url": "http://a/b.gguf"}}})
