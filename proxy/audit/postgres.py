@@ -160,7 +160,9 @@ class PostgresStore:
         if self._pool is None:
             return False
         try:
-            await self._pool.fetchval("SELECT size FROM head WHERE id = 1", timeout=5)
+            async with self._pool.acquire(timeout=5) as c:
+                for table in ("head", "leaves", "digests", "checkpoints"):
+                    await c.fetch(f"SELECT * FROM {table} LIMIT 0", timeout=5)
         except _ERRORS:
             return False
         return True

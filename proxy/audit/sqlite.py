@@ -164,7 +164,8 @@ class SQLiteStore:
     def _ready(self) -> bool:
         if self._conn is None:
             return False
-        self._conn.execute("SELECT size FROM head WHERE id = 1").fetchone()
+        for table in ("head", "leaves", "digests", "checkpoints"):
+            self._conn.execute(f"SELECT * FROM {table} LIMIT 0").fetchall()
         return True
 
     async def close(self) -> None:
