@@ -79,3 +79,71 @@ def pod_specs(objs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
 @pytest.fixture(params=sorted(SCENARIOS))
 def scenario(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+def proxy_container(
+    objs: list[dict[str, Any]], deployment: str = f"{RELEASE}-privacy-proxy"
+) -> Any:
+    spec = one(objs, "Deployment", deployment)["spec"]["template"]["spec"]
+    return spec, next(c for c in spec["containers"] if c["name"] == "proxy")
+
+
+def materialize_proxy_pod(
+    objs: list[dict[str, Any]], root: Path, secrets: dict[str, dict[str, str]]
+) -> tuple[Path, dict[str, str]]:
+    """Lay out what the kubelet would give the proxy container, under ``root`` instead of ``/``.
+
+    ConfigMap volumes (with their ``items``) become files, Secret keys referenced by the container's
+    env become variables (a missing non-optional key raises, as the pod would not start), and every
+    path in config.yaml under a mount point is moved under ``root``. Returns (config path, env).
+    """
+    spec, container = proxy_container(objs)
+    configmaps = {o["metadata"]["name"]: o["data"] for o in by_kind(objs, "ConfigMap")}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    for path, m in mounts.items():
+        target = root / path.lstrip("/")
+        vol = volumes[m["name"]]
+        if "configMap" in vol:
+            data = configmaps[vol["configMap"]["name"]]
+            if "subPath" in m:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(data[m["subPath"]])
+                continue
+            items = vol["configMap"].get("items") or [{"key": k, "path": k} for k in data]
+            for item in items:
+                f = target / item["path"]
+                f.parent.mkdir(parents=True, exist_ok=True)
+                f.write_text(data[item["key"]])
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+
+    def relocate(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: relocate(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [relocate(v) for v in node]
+        if isinstance(node, str) and node.startswith("/"):
+            for mp in mounts:
+                if node == mp or node.startswith(mp.rstrip("/") + "/"):
+                    return str(root / node.lstrip("/"))
+        return node
+
+    config_path = root / "etc" / "privacy-proxy" / "config.yaml"
+    config = relocate(yaml.safe_load(config_path.read_text()))
+    config_path.write_text(yaml.safe_dump(config))
+    env: dict[str, str] = {}
+    for e in container.get("env", []):
+        if "value" in e:
+            env[e["name"]] = e["value"]
+            continue
+        ref = e["valueFrom"]["secretKeyRef"]
+        value = secrets.get(ref["name"], {}).get(ref["key"])
+        if value is None:
+            if ref.get("optional"):
+                continue
+            raise LookupError(
+                f"Secret {ref['name']} has no key {ref['key']}: the pod would not start"
+            )
+        env[e["name"]] = value
+    return config_path, env

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,14 @@ import pytest
 import regopy
 import yaml
 
-from proxy.config import TenantConfig
+from proxy.config import TenantConfig, hash_key, load_settings
 from tests.helm.conftest import (
     CHART_DIR,
     ROOT,
     SCENARIOS,
     by_kind,
     load_chart,
+    materialize_proxy_pod,
     one,
     render_objects,
     rendered,
@@ -231,3 +234,46 @@ def test_other_release_names_and_overrides_render() -> None:
     assert names == {"gateway", "gateway-model"}
     cfg = yaml.safe_load(one(objs, "ConfigMap", "gateway-config")["data"]["config.yaml"])
     assert cfg["local"]["base_url"] == "http://gateway-model:8080/v1"
+
+
+def fake_secrets(tenants: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """What an operator puts in the Secrets the chart references (test values, no real secrets)."""
+    return {
+        "pp-privacy-proxy-secrets": {
+            "postgres-dsn": "postgresql://postgres@127.0.0.1:5432/test",
+            "audit-hmac-key": secrets.token_hex(32),
+            "pseudonym-key": secrets.token_hex(32),
+            "external-api-key": "sk-fake-provider",
+            "tenants.json": json.dumps(tenants),
+            "admin-keys.json": json.dumps([hash_key("sk-helm-admin")]),
+        },
+        "model-api-key": {"api-key": secrets.token_hex(16)},
+    }
+
+
+def test_rendered_config_is_accepted_by_the_proxy(
+    scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config.yaml from the ConfigMap plus the Secret-backed variables validate with the proxy's own
+    loader (extra keys forbidden), and carry the cluster wiring."""
+    tenants = [{"id": "acme", "api_key_sha256": [hash_key("sk-helm-tenant")], "region": "EU"}]
+    objs = rendered(scenario)
+    config_path, env = materialize_proxy_pod(objs, tmp_path, fake_secrets(tenants))
+    for key in [k for k in os.environ if k.startswith("PRIVACY_PROXY_")] + ["OPENAI_API_KEY"]:
+        monkeypatch.delenv(key, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    settings = load_settings(config_path)
+    assert settings.policy.engine == "opa"
+    assert settings.policy.opa.url == "http://127.0.0.1:8181"
+    assert settings.audit.store == "postgres"
+    assert settings.audit.postgres_dsn is not None
+    assert settings.local.kind == "openai_compatible"
+    assert settings.server.host == "0.0.0.0"
+    assert str(settings.policy.path).startswith(str(tmp_path))
+    assert (settings.policy.path / "privacy").is_dir() or any(settings.policy.path.glob("*.rego"))
+    inline = SCENARIOS[scenario].get("config", {}).get("inlineTenants")
+    assert [t.id for t in settings.tenants] == [t["id"] for t in (inline or tenants)]
+    assert settings.external.enabled == SCENARIOS[scenario].get("externalProvider", {}).get(
+        "enabled", True
+    )

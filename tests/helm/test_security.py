@@ -205,8 +205,36 @@ def test_secrets_are_referenced_by_name_from_values() -> None:
     }
     assert refs["PRIVACY_PROXY_TENANTS"]["name"] == "my-secrets"
     assert refs["PRIVACY_PROXY_ADMIN__API_KEY_SHA256"]["optional"] is True
-    keys = next(v for v in spec["volumes"] if v["name"] == "signing-keys")
-    assert keys["secret"]["secretName"] == "my-keys"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["signing-keys-secret"]["secret"]["secretName"] == "my-keys"
+    # The private key is only ever copied to memory, never to the node's disk.
+    assert volumes["signing-keys"]["emptyDir"]["medium"] == "Memory"
+
+
+@pytest.mark.parametrize("with_ring", [True, False])
+def test_signing_keys_init_container_copies_the_ring_or_refuses(
+    tmp_path: Path, with_ring: bool
+) -> None:
+    """Runs the rendered init container's script here on a fake Secret mount."""
+    spec = one(rendered("default"), "Deployment", "pp-privacy-proxy")["spec"]["template"]["spec"]
+    (init,) = spec["initContainers"]
+    src, dst = tmp_path / "secret", tmp_path / "keys"
+    src.mkdir()
+    dst.mkdir()
+    if with_ring:
+        (src / "keys.json").write_text('{"keys": []}')
+        (src / "abc123.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    env = {"PATH": os.environ["PATH"], "SRC": str(src), "DST": str(dst)}
+    run = subprocess.run(
+        init["command"] + init["args"], env=env, capture_output=True, text=True, timeout=30
+    )
+    if with_ring:
+        assert run.returncode == 0, run.stderr
+        assert sorted(p.name for p in dst.iterdir()) == ["abc123.pem", "keys.json"]
+        assert all(p.stat().st_mode & 0o777 == 0o600 for p in dst.iterdir())
+    else:
+        assert run.returncode != 0 and "keys.json" in run.stderr
+        assert list(dst.iterdir()) == []
 
 
 def test_images_are_pinned(scenario: str) -> None:
