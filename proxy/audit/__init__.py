@@ -40,9 +40,7 @@ def open_store(settings: Settings, clock: Callable[[], float] = time.time) -> St
     return SQLiteStore(settings.audit_sqlite_path, seq)
 
 
-def open_audit_log(
-    settings: Settings, *, clock: Callable[[], float] = time.time
-) -> MerkleAuditLog:
+def open_audit_log(settings: Settings, *, clock: Callable[[], float] = time.time) -> MerkleAuditLog:
     """The audit log for these settings; ``await log.start()`` before the first append."""
     cfg = settings.audit
     key = cfg.hmac_key.get_secret_value() if cfg.hmac_key else None

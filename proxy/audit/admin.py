@@ -16,7 +16,13 @@ from typing import Any
 from aiohttp import web
 
 from proxy.audit.cli import prune_specs
-from proxy.audit.export import art30_report, iter_records, subject_bundle, subject_digests, tenant_of
+from proxy.audit.export import (
+    art30_report,
+    iter_records,
+    subject_bundle,
+    subject_digests,
+    tenant_of,
+)
 from proxy.audit.log import MerkleAuditLog
 from proxy.audit.records import parse_time, rfc3339
 from proxy.audit.types import AuditError, AuditLog
@@ -32,16 +38,18 @@ def _time(req: web.Request, name: str) -> str | None:
     try:
         return rfc3339(parse_time(v if "T" in v else v + "T00:00:00Z"))
     except ValueError:
-        raise ProxyError(ErrorCode.invalid_request, f"{name} must be an RFC 3339 time",
-                         param=name) from None
+        raise ProxyError(
+            ErrorCode.invalid_request, f"{name} must be an RFC 3339 time", param=name
+        ) from None
 
 
 def _list(body: dict[str, Any], key: str) -> list[str]:
     v = body.get(key, [])
     v = [v] if isinstance(v, str) else v
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ProxyError(ErrorCode.invalid_request, f"{key} must be a string or list of strings",
-                         param=key)
+        raise ProxyError(
+            ErrorCode.invalid_request, f"{key} must be a string or list of strings", param=key
+        )
     return v
 
 
@@ -59,18 +67,22 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
     async def export(req: web.Request) -> web.StreamResponse:
         fmt = req.query.get("format", "jsonl")
         if fmt not in ("jsonl", "csv"):
-            raise ProxyError(ErrorCode.invalid_request, "format must be jsonl or csv",
-                             param="format")
+            raise ProxyError(
+                ErrorCode.invalid_request, "format must be jsonl or csv", param="format"
+            )
         since, until, tenant = _time(req, "since"), _time(req, "until"), req.query.get("tenant")
-        resp = web.StreamResponse(headers={
-            "Content-Type": "application/x-ndjson" if fmt == "jsonl" else "text/csv",
-            "Content-Disposition": f'attachment; filename="audit.{fmt}"',
-        })
+        resp = web.StreamResponse(
+            headers={
+                "Content-Type": "application/x-ndjson" if fmt == "jsonl" else "text/csv",
+                "Content-Disposition": f'attachment; filename="audit.{fmt}"',
+            }
+        )
         try:
             async with log.store.reader() as reader:
                 await resp.prepare(req)
-                async for line in iter_records(reader, fmt, tenant=tenant, since=since,
-                                               until=until):
+                async for line in iter_records(
+                    reader, fmt, tenant=tenant, since=since, until=until
+                ):
                     await resp.write(line.encode())
         except AuditError as e:
             if not resp.prepared:
@@ -83,12 +95,17 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
         tenant = req.query.get("tenant")
         fmt = req.query.get("format", "html")
         if not tenant or fmt not in ("html", "csv"):
-            raise ProxyError(ErrorCode.invalid_request, "tenant and format=html|csv are needed",
-                             param="tenant")
+            raise ProxyError(
+                ErrorCode.invalid_request, "tenant and format=html|csv are needed", param="tenant"
+            )
         try:
             async with log.store.reader() as reader:
-                rep = await art30_report(reader, tenant_of(settings, tenant),
-                                         since=_time(req, "since"), until=_time(req, "until"))
+                rep = await art30_report(
+                    reader,
+                    tenant_of(settings, tenant),
+                    since=_time(req, "since"),
+                    until=_time(req, "until"),
+                )
         except AuditError as e:
             raise unavailable(e) from None
         if fmt == "html":
@@ -106,8 +123,9 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
         if not (emails or phones or values):
             raise ProxyError(ErrorCode.invalid_request, "give email, phone or value")
         region = body.get("region") if isinstance(body.get("region"), str) else None
-        digests = subject_digests(log.digest, emails=emails, phones=phones, values=values,
-                                  region=region)
+        digests = subject_digests(
+            log.digest, emails=emails, phones=phones, values=values, region=region
+        )
         try:
             await log.append({"kind": "admin.subject_export", "value_digests": digests})
             await log.checkpoint("export")
@@ -122,8 +140,13 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
         try:
             keys = log.store.sequencer.keyring.public_keys()
             async with log.store.reader() as reader:
-                rep = await verify_store(reader, keys, origin=cfg.origin,
-                                         interval_s=cfg.checkpoint_interval_s, now=time.time())
+                rep = await verify_store(
+                    reader,
+                    keys,
+                    origin=cfg.origin,
+                    interval_s=cfg.checkpoint_interval_s,
+                    now=time.time(),
+                )
         except AuditError as e:
             raise unavailable(e) from None
         return web.json_response(rep.as_json(), status=200 if rep.ok else 409)

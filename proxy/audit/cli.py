@@ -54,10 +54,16 @@ def register(subparsers: Any) -> None:
 
     p = _common(asub.add_parser("verify", help="verify the whole log, or a subject export"))
     p.add_argument("--proof", type=Path, help="verify this subject export offline instead")
-    p.add_argument("--public-keys", type=Path,
-                   help="trusted keys.json (default: the configured signing key directory)")
-    p.add_argument("--no-tail-check", action="store_true",
-                   help="do not require a recent checkpoint (log copied from a running proxy)")
+    p.add_argument(
+        "--public-keys",
+        type=Path,
+        help="trusted keys.json (default: the configured signing key directory)",
+    )
+    p.add_argument(
+        "--no-tail-check",
+        action="store_true",
+        help="do not require a recent checkpoint (log copied from a running proxy)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_verify)
 
@@ -140,15 +146,19 @@ def _verify(args: argparse.Namespace) -> int:
         bundle = json.loads(args.proof.read_text())
         keys = load_public_keys(keys_file) if keys_file.exists() else None
         if keys is None:
-            err.print("[yellow]no trusted keys.json given: checking against the bundle's own "
-                      "public key[/]")
+            err.print(
+                "[yellow]no trusted keys.json given: checking against the bundle's own "
+                "public key[/]"
+            )
         rep = verify_bundle(bundle, keys)
     else:
         keys = load_public_keys(keys_file)
 
         async def go(reader: Any) -> Any:
             return await verify_store(
-                reader, keys, origin=settings.audit.origin,
+                reader,
+                keys,
+                origin=settings.audit.origin,
                 interval_s=settings.audit.checkpoint_interval_s,
                 now=None if args.no_tail_check else time.time(),
             )
@@ -159,8 +169,10 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         con = Console()
         if rep.ok:
-            con.print(f"[green]OK[/] {rep.size} records, {rep.checkpoints} checkpoints, "
-                      f"verified up to size {rep.verified_size}, {rep.pruned} pruned")
+            con.print(
+                f"[green]OK[/] {rep.size} records, {rep.checkpoints} checkpoints, "
+                f"verified up to size {rep.verified_size}, {rep.pruned} pruned"
+            )
         else:
             table = Table("problem", "at", "details", title="audit verify: FAILED")
             for f in rep.findings:
@@ -180,14 +192,19 @@ def _export(args: argparse.Namespace) -> int:
         out = args.output.open("w", newline="") if args.output else sys.stdout
         total = await reader.count(tenant=args.tenant, since=since, until=until)
         progress = Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=err, disable=args.output is None,
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=args.output is None,
         )
         try:
             with progress:
                 task = progress.add_task("exporting", total=total)
-                async for line in iter_records(reader, args.format, tenant=args.tenant,
-                                               since=since, until=until):
+                async for line in iter_records(
+                    reader, args.format, tenant=args.tenant, since=since, until=until
+                ):
                     out.write(line)
                     if not (args.format == "csv" and n == 0 and line.startswith("index,")):
                         progress.advance(task)
@@ -214,8 +231,10 @@ def _report(args: argparse.Namespace) -> int:
     since, until = _time_arg(args.since), _time_arg(args.until)
 
     async def go(reader: Any) -> list[Any]:
-        return [await art30_report(reader, tenant_of(settings, t), since=since, until=until)
-                for t in tenants]
+        return [
+            await art30_report(reader, tenant_of(settings, t), since=since, until=until)
+            for t in tenants
+        ]
 
     reports = _run(_with_reader(settings, go))
     if len(reports) == 1:
@@ -241,8 +260,9 @@ def _subject(args: argparse.Namespace) -> int:
 
     async def go() -> dict[str, Any]:
         log = open_audit_log(settings)
-        digests = subject_digests(log.digest, emails=args.email, phones=args.phone,
-                                  values=args.value, region=args.region)
+        digests = subject_digests(
+            log.digest, emails=args.email, phones=args.phone, values=args.value, region=args.region
+        )
         await log.start()
         try:
             await log.append({"kind": "admin.subject_export", "value_digests": digests})
@@ -255,8 +275,10 @@ def _subject(args: argparse.Namespace) -> int:
 
     bundle = _run(go())
     _write(args, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
-    err.print(f"{len(bundle['records'])} records with inclusion proofs against checkpoint size "
-              f"{json.loads(bundle['checkpoint']['body'])['size']}")
+    err.print(
+        f"{len(bundle['records'])} records with inclusion proofs against checkpoint size "
+        f"{json.loads(bundle['checkpoint']['body'])['size']}"
+    )
     return 0
 
 
@@ -265,8 +287,10 @@ def prune_specs(settings: Settings, now: float) -> list[Any]:
     from proxy.audit.store import PruneSpec
 
     when = datetime.fromtimestamp(now, UTC)
-    return [PruneSpec(t.id, rfc3339((when - timedelta(days=t.retention_days)).timestamp()))
-            for t in settings.tenants]
+    return [
+        PruneSpec(t.id, rfc3339((when - timedelta(days=t.retention_days)).timestamp()))
+        for t in settings.tenants
+    ]
 
 
 def _prune(args: argparse.Namespace) -> int:
@@ -319,8 +343,12 @@ def _keys_list(args: argparse.Namespace) -> int:
     ring.ensure()
     table = Table("key id", "not before", "not after", "status")
     for k in ring.public_keys():
-        table.add_row(k.key_id, k.not_before, k.not_after or "",
-                      "current" if k.not_after is None else "retired")
+        table.add_row(
+            k.key_id,
+            k.not_before,
+            k.not_after or "",
+            "current" if k.not_after is None else "retired",
+        )
     Console().print(table)
     return 0
 

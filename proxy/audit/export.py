@@ -151,8 +151,10 @@ def hbars(items: list[tuple[str, int]], color: str) -> str:
         return '<p class="empty">none in this period</p>'
     top = max(v for _, v in items) or 1
     row, label_w, bar_w = 26, 220, 420
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}"'
-             f' height="{row * len(items) + 10}" role="img">']
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}"'
+        f' height="{row * len(items) + 10}" role="img">'
+    ]
     for i, (name, v) in enumerate(items):
         y, w = 5 + i * row, max(1, round(bar_w * v / top))
         parts.append(
@@ -173,10 +175,12 @@ def stacked_bars(labels: list[str], series: list[tuple[str, list[int]]]) -> str:
     top = max(totals) or 1
     h, bw, gap, left = 200, max(8, min(40, 640 // len(labels))), 4, 40
     width = left + len(labels) * (bw + gap) + 160
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}"'
-             f' height="{h + 60}" role="img">',
-             f'<line x1="{left}" y1="{h + 10}" x2="{width - 150}" y2="{h + 10}" stroke="#888"/>',
-             f'<text x="{left - 6}" y="20" text-anchor="end">{top}</text>']
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}"'
+        f' height="{h + 60}" role="img">',
+        f'<line x1="{left}" y1="{h + 10}" x2="{width - 150}" y2="{h + 10}" stroke="#888"/>',
+        f'<text x="{left - 6}" y="20" text-anchor="end">{top}</text>',
+    ]
     for i, label in enumerate(labels):
         x, y = left + i * (bw + gap), h + 10
         for k, (name, values) in enumerate(series):
@@ -186,15 +190,17 @@ def stacked_bars(labels: list[str], series: list[tuple[str, list[int]]]) -> str:
                 parts.append(
                     f'<rect class="bar" x="{x}" y="{y}" width="{bw}" height="{bh}"'
                     f' fill="{_PALETTE[k % len(_PALETTE)]}"><title>{html.escape(label)} '
-                    f'{html.escape(name)}: {values[i]}</title></rect>'
+                    f"{html.escape(name)}: {values[i]}</title></rect>"
                 )
         if len(labels) <= 16 or i % (len(labels) // 8 + 1) == 0:
             parts.append(f'<text x="{x}" y="{h + 28}" font-size="10">{label[5:]}</text>')
     for k, (name, _) in enumerate(series):
         lx, ly = width - 140, 20 + k * 20
-        parts.append(f'<rect x="{lx}" y="{ly - 10}" width="12" height="12"'
-                     f' fill="{_PALETTE[k % len(_PALETTE)]}"/>'
-                     f'<text x="{lx + 18}" y="{ly}">{html.escape(name)}</text>')
+        parts.append(
+            f'<rect x="{lx}" y="{ly - 10}" width="12" height="12"'
+            f' fill="{_PALETTE[k % len(_PALETTE)]}"/>'
+            f'<text x="{lx + 18}" y="{ly}">{html.escape(name)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -233,8 +239,11 @@ def subject_digests(
             num = phonenumbers.parse(p, region)
         except phonenumbers.NumberParseException:
             continue
-        for f in (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.NATIONAL,
-                  phonenumbers.PhoneNumberFormat.INTERNATIONAL):
+        for f in (
+            phonenumbers.PhoneNumberFormat.E164,
+            phonenumbers.PhoneNumberFormat.NATIONAL,
+            phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+        ):
             forms.append(phonenumbers.format_number(num, f))
     return sorted({digester(v) for v in forms})
 
@@ -265,11 +274,13 @@ async def subject_bundle(
     for leaf_row in await reader.get([i for i in indexes if i < size]):
         if leaf_row.data is None:
             continue
-        records.append({
-            "leaf": json.loads(leaf_row.data),
-            "leaf_hash": leaf_row.leaf_hash.hex(),
-            "proof": [h.hex() for h in tree.inclusion_proof(leaf_row.idx, size)],
-        })
+        records.append(
+            {
+                "leaf": json.loads(leaf_row.data),
+                "leaf_hash": leaf_row.leaf_hash.hex(),
+                "proof": [h.hex() for h in tree.inclusion_proof(leaf_row.idx, size)],
+            }
+        )
     return {
         "format": SUBJECT_FORMAT,
         "origin": origin,

@@ -1,4 +1,4 @@
-"""The Merkle audit log: group commit of concurrent appends, heartbeat checkpoints, value digests."""
+"""The Merkle audit log: group commit of concurrent appends, heartbeat checkpoints, digests."""
 
 from __future__ import annotations
 

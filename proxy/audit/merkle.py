@@ -125,9 +125,7 @@ class Tree:
             raise ValueError("tree size larger than the leaves held")
 
 
-def verify_inclusion(
-    lh: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> bool:
+def verify_inclusion(lh: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
     """RFC 9162 2.1.3.2."""
     if index >= size:
         return False

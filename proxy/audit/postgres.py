@@ -46,8 +46,9 @@ INSERT INTO head VALUES (1, 0, ''::bytea, NULL, 0) ON CONFLICT DO NOTHING;
 
 
 def lock_key(schema: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"privacy-proxy-audit:{schema}".encode()).digest()[:8],
-                          "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"privacy-proxy-audit:{schema}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def _where(
@@ -57,8 +58,11 @@ def _where(
     args: list[Any] = []
     if not with_pruned:
         cond.append("data IS NOT NULL")
-    for col, op, val in (("tenant", "=", tenant), ("logged_at", ">=", since),
-                         ("logged_at", "<", until)):
+    for col, op, val in (
+        ("tenant", "=", tenant),
+        ("logged_at", ">=", since),
+        ("logged_at", "<", until),
+    ):
         if val is not None:
             args.append(val)
             cond.append(f"{col} {op} ${len(args)}")
@@ -76,7 +80,10 @@ class PostgresStore:
 
     async def _connect_pool(self) -> asyncpg.Pool:
         return await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, timeout=10,
+            self.dsn,
+            min_size=1,
+            max_size=self.pool_size,
+            timeout=10,
             server_settings={"search_path": self.schema},
         )
 
@@ -115,14 +122,18 @@ class PostgresStore:
                 if seq.leaves:
                     await c.copy_records_to_table(
                         "leaves",
-                        records=[(r.idx, r.logged_at, r.tenant, r.kind, r.leaf_hash, r.data)
-                                 for r in seq.leaves],
+                        records=[
+                            (r.idx, r.logged_at, r.tenant, r.kind, r.leaf_hash, r.data)
+                            for r in seq.leaves
+                        ],
                         columns=_COLS.split(", "),
                         schema_name=self.schema,
                     )
                 if seq.digests:
                     await c.copy_records_to_table(
-                        "digests", records=seq.digests, columns=["digest", "idx"],
+                        "digests",
+                        records=seq.digests,
+                        columns=["digest", "idx"],
                         schema_name=self.schema,
                     )
                 if seq.checkpoint is not None:
@@ -130,13 +141,19 @@ class PostgresStore:
                     await c.execute(
                         "INSERT INTO checkpoints (size, key_id, body, signature)"
                         " VALUES ($1, $2, $3, $4)",
-                        cp["size"], cp["key_id"], cp["body"], cp["signature"],
+                        cp["size"],
+                        cp["key_id"],
+                        cp["body"],
+                        cp["signature"],
                     )
                 h = seq.head
                 await c.execute(
                     "UPDATE head SET size = $1, frontier = $2, last_cp_time = $3,"
                     " last_cp_size = $4 WHERE id = 1",
-                    h.size, h.frontier_blob(), h.last_cp_time, h.last_cp_size,
+                    h.size,
+                    h.frontier_blob(),
+                    h.last_cp_time,
+                    h.last_cp_size,
                 )
         except _ERRORS as e:
             raise AuditError(f"audit store cannot commit: {type(e).__name__}") from e
@@ -149,7 +166,9 @@ class PostgresStore:
         rows = await c.fetch(
             "UPDATE leaves SET data = NULL WHERE tenant = $1 AND logged_at < $2 AND idx < $3"
             " AND data IS NOT NULL RETURNING idx",
-            p.tenant, p.before, size,
+            p.tenant,
+            p.before,
+            size,
         )
         idx = [r[0] for r in rows]
         if idx:
@@ -211,8 +230,9 @@ class PostgresReader:
         async for r in self.c.cursor(
             f"SELECT {_COLS} FROM leaves{where} ORDER BY idx", *args, prefetch=2000
         ):
-            yield LeafRow(r[0], r[1], r[2], r[3], bytes(r[4]),
-                          None if r[5] is None else bytes(r[5]))
+            yield LeafRow(
+                r[0], r[1], r[2], r[3], bytes(r[4]), None if r[5] is None else bytes(r[5])
+            )
 
     async def count(
         self, *, tenant: str | None = None, since: str | None = None, until: str | None = None
@@ -221,7 +241,9 @@ class PostgresReader:
         return int(await self.c.fetchval(f"SELECT count(*) FROM leaves{where}", *args))
 
     async def leaf_hashes(self) -> list[bytes]:
-        return [bytes(r[0]) for r in await self.c.fetch("SELECT leaf_hash FROM leaves ORDER BY idx")]
+        return [
+            bytes(r[0]) for r in await self.c.fetch("SELECT leaf_hash FROM leaves ORDER BY idx")
+        ]
 
     async def checkpoints(self) -> list[CheckpointRow]:
         rows = await self.c.fetch("SELECT id, body, signature FROM checkpoints ORDER BY id")
@@ -237,5 +259,7 @@ class PostgresReader:
         rows = await self.c.fetch(
             f"SELECT {_COLS} FROM leaves WHERE idx = ANY($1::bigint[]) ORDER BY idx", indexes
         )
-        return [LeafRow(r[0], r[1], r[2], r[3], bytes(r[4]),
-                        None if r[5] is None else bytes(r[5])) for r in rows]
+        return [
+            LeafRow(r[0], r[1], r[2], r[3], bytes(r[4]), None if r[5] is None else bytes(r[5]))
+            for r in rows
+        ]

@@ -82,8 +82,14 @@ class Sequencer:
             tree.append(lh)
             tenant = rec.get("tenant")
             leaves.append(
-                LeafRow(idx, logged_at, tenant if isinstance(tenant, str) else None,
-                        rec["kind"], lh, data)
+                LeafRow(
+                    idx,
+                    logged_at,
+                    tenant if isinstance(tenant, str) else None,
+                    rec["kind"],
+                    lh,
+                    data,
+                )
             )
             digests.extend((d, idx) for d in rec.get("value_digests", []))
         due = head.last_cp_time is None or now - head.last_cp_time >= self.interval_s

@@ -70,9 +70,7 @@ def load_public_keys(path: Path) -> list[PublicKey]:
         raise AuditError(f"cannot read public keys from {path}: {type(e).__name__}") from e
 
 
-def checkpoint_body(
-    origin: str, size: int, root: bytes, t: str, key_id: str, reason: str
-) -> bytes:
+def checkpoint_body(origin: str, size: int, root: bytes, t: str, key_id: str, reason: str) -> bytes:
     return canonical(
         {
             "origin": origin,

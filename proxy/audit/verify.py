@@ -117,8 +117,9 @@ async def verify_store(
     _check_sequence(rep, leaves)
     head = await reader.head_size()
     if head > rep.size and "deleted" not in rep.kinds:
-        rep.add("truncated", f"the log head says {head} records, the log holds {rep.size}",
-                rep.size)
+        rep.add(
+            "truncated", f"the log head says {head} records, the log holds {rep.size}", rep.size
+        )
     elif head < rep.size and "inserted" not in rep.kinds:
         rep.add("inserted", f"the log holds {rep.size} records, its head says {head}", head)
     _check_prunes(rep, leaves)
@@ -132,8 +133,11 @@ def _check_sequence(rep: Report, leaves: list[_Leaf]) -> None:
     counts = Counter(claims)
     for lf in leaves:
         if counts[lf.claimed] > 1 and lf.claimed != lf.ordinal:
-            rep.add("inserted", f"record at position {lf.ordinal} repeats index {lf.claimed}",
-                    lf.ordinal)
+            rep.add(
+                "inserted",
+                f"record at position {lf.ordinal} repeats index {lf.claimed}",
+                lf.ordinal,
+            )
     if not claims:
         return
     present = set(claims)
@@ -160,20 +164,27 @@ def _check_prunes(rep: Report, leaves: list[_Leaf]) -> None:
             (
                 i
                 for i, r in prunes
-                if i > lf.ordinal and r.get("tenant") == lf.tenant
+                if i > lf.ordinal
+                and r.get("tenant") == lf.tenant
                 and lf.logged_at < str(r.get("before"))
             ),
             None,
         )
         if owner is None:
-            rep.add("deleted", f"record {lf.ordinal} lost its content without a prune record",
-                    lf.ordinal)
+            rep.add(
+                "deleted",
+                f"record {lf.ordinal} lost its content without a prune record",
+                lf.ordinal,
+            )
         else:
             owned[owner] += 1
     for i, r in prunes:
         if owned[i] != r.get("count"):
-            rep.add("deleted", f"prune record {i} accounts for {r.get('count')} records, "
-                    f"{owned[i]} are pruned", i)
+            rep.add(
+                "deleted",
+                f"prune record {i} accounts for {r.get('count')} records, {owned[i]} are pruned",
+                i,
+            )
 
 
 async def _check_checkpoints(
@@ -195,8 +206,10 @@ async def _check_checkpoints(
             continue
         if status != "ok":
             what = "a forged signature" if status == "forged_signature" else "an unknown key"
-            rep.add(status, f"checkpoint {row.id} (size {cp.get('size')}) has {what} "
-                    f"(key {cp.get('key_id')})")
+            rep.add(
+                status,
+                f"checkpoint {row.id} (size {cp.get('size')}) has {what} (key {cp.get('key_id')})",
+            )
             continue
         if cp.get("origin") != origin:
             rep.add("unknown_key", f"checkpoint {row.id} is for origin {cp.get('origin')!r}")
@@ -214,18 +227,23 @@ async def _check_checkpoints(
             matched.add(size)
     conflicted = {size for size, rs in roots.items() if len(rs) > 1}
     for size in sorted(conflicted):
-        rep.add("conflicting_roots", f"{len(roots[size])} different roots signed for size {size}",
-                size)
+        rep.add(
+            "conflicting_roots", f"{len(roots[size])} different roots signed for size {size}", size
+        )
     rep.verified_size = max(matched, default=0)
     top = max(roots, default=0)
     if top > tree.size + missing:
-        rep.add("truncated", f"a checkpoint covers {top} records, the log holds {tree.size}",
-                tree.size)
+        rep.add(
+            "truncated", f"a checkpoint covers {top} records, the log holds {tree.size}", tree.size
+        )
     bad = sorted(size for size in roots if size <= tree.size and size not in matched)
     if bad and (explained is None or explained >= bad[0]):
         below = max((m for m in matched if m < bad[0]), default=0)
-        rep.add("modified", f"records in [{below}, {bad[0]}) do not match the signed checkpoint "
-                f"for size {bad[0]}", below)
+        rep.add(
+            "modified",
+            f"records in [{below}, {bad[0]}) do not match the signed checkpoint for size {bad[0]}",
+            below,
+        )
     ordered = sorted(valid, key=lambda c: (parse_time(c["time"]), int(c["size"])))
     for a, b in zip(ordered, ordered[1:], strict=False):
         m, n = int(a["size"]), int(b["size"])
@@ -234,7 +252,10 @@ async def _check_checkpoints(
         if m > n:
             rep.add("inconsistent", f"checkpoint size goes back from {m} to {n}", n)
         elif 0 < m < n <= tree.size and not verify_consistency(
-            m, n, bytes.fromhex(a["root"]), bytes.fromhex(b["root"]),
+            m,
+            n,
+            bytes.fromhex(a["root"]),
+            bytes.fromhex(b["root"]),
             tree.consistency_proof(m, n),
         ):
             rep.add("inconsistent", f"checkpoints at sizes {m} and {n} are not consistent", m)
@@ -249,13 +270,20 @@ def _check_heartbeats(
     for a, b in zip(ordered, ordered[1:], strict=False):
         gap = parse_time(b["time"]) - parse_time(a["time"])
         if gap > tol and a.get("reason") != "stop":
-            rep.add("missing_heartbeat", f"no checkpoint for {gap:.0f} s after {a['time']} "
-                    f"(tolerance {tol:.0f} s)", int(a["size"]))
+            rep.add(
+                "missing_heartbeat",
+                f"no checkpoint for {gap:.0f} s after {a['time']} (tolerance {tol:.0f} s)",
+                int(a["size"]),
+            )
     if now is not None and ordered and ordered[-1].get("reason") != "stop":
         gap = now - parse_time(ordered[-1]["time"])
         if gap > tol:
-            rep.add("missing_heartbeat", f"no checkpoint for {gap:.0f} s since "
-                    f"{ordered[-1]['time']} (tolerance {tol:.0f} s)", int(ordered[-1]["size"]))
+            rep.add(
+                "missing_heartbeat",
+                f"no checkpoint for {gap:.0f} s since "
+                f"{ordered[-1]['time']} (tolerance {tol:.0f} s)",
+                int(ordered[-1]["size"]),
+            )
 
 
 def verify_bundle(bundle: dict[str, Any], keys: list[PublicKey] | None = None) -> Report:
@@ -289,4 +317,3 @@ def verify_bundle(bundle: dict[str, Any], keys: list[PublicKey] | None = None) -
             rep.add("modified", f"record {i} is not included in the signed tree", i)
     rep.verified_size = rep.size if rep.ok else 0
     return rep
-

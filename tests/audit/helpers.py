@@ -21,10 +21,16 @@ class Clock:
         return self.t
 
 
-def make_settings(tmp: Path, store: str = "sqlite", schema: str | None = None,
-                  **audit: Any) -> Settings:
-    a: dict[str, Any] = {"store": store, "checkpoint_every": 10, "checkpoint_interval_s": 60,
-                         "hmac_key": "k" * 32, **audit}
+def make_settings(
+    tmp: Path, store: str = "sqlite", schema: str | None = None, **audit: Any
+) -> Settings:
+    a: dict[str, Any] = {
+        "store": store,
+        "checkpoint_every": 10,
+        "checkpoint_interval_s": 60,
+        "hmac_key": "k" * 32,
+        **audit,
+    }
     if store == "postgres":
         a.update(postgres_dsn=PG_DSN, postgres_schema=schema)
     return load_settings(
@@ -70,11 +76,17 @@ async def build_log(settings: Settings, clock: Clock) -> MerkleAuditLog:
     await log.start()
     for b in range(9):
         clock.t += 15
-        await log.append_many([
-            request_record(log, b * 5 + j, "acme" if (b * 5 + j) % 2 else "beta",
-                           ["alice@example.com"] if b * 5 + j in (3, 17, 31) else [])
-            for j in range(5)
-        ])
+        await log.append_many(
+            [
+                request_record(
+                    log,
+                    b * 5 + j,
+                    "acme" if (b * 5 + j) % 2 else "beta",
+                    ["alice@example.com"] if b * 5 + j in (3, 17, 31) else [],
+                )
+                for j in range(5)
+            ]
+        )
     for _ in range(10):
         clock.t += 50
         await log.checkpoint("interval")

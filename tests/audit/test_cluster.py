@@ -28,7 +28,10 @@ pytestmark = pytest.mark.postgres
 def _writer(cfg: Path, name: str, count: int, concurrency: int = 16) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.audit.writer", str(cfg), name, str(count), str(concurrency)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -53,13 +56,19 @@ async def _contents(s: Settings) -> dict[int, str]:
 async def _verify(s: Settings) -> object:
     keys = load_public_keys(s.signing_key_dir / "keys.json")
     async with open_store(s).reader() as r:
-        return await verify_store(r, keys, origin=s.audit.origin,
-                                  interval_s=s.audit.checkpoint_interval_s, now=time.time())
+        return await verify_store(
+            r,
+            keys,
+            origin=s.audit.origin,
+            interval_s=s.audit.checkpoint_interval_s,
+            now=time.time(),
+        )
 
 
 async def test_two_writers_build_one_contiguous_tree(tmp_path: Path, pg_schema: str) -> None:
-    s = make_settings(tmp_path, "postgres", pg_schema, checkpoint_every=100,
-                      checkpoint_interval_s=2)
+    s = make_settings(
+        tmp_path, "postgres", pg_schema, checkpoint_every=100, checkpoint_interval_s=2
+    )
     cfg = _config_file(s, tmp_path)
     procs = [_writer(cfg, name, 400) for name in ("a", "b")]
     outs = [p.communicate(timeout=120) for p in procs]
@@ -75,10 +84,12 @@ async def test_two_writers_build_one_contiguous_tree(tmp_path: Path, pg_schema: 
     assert rep.ok, rep.findings  # type: ignore[attr-defined]
 
 
-async def test_sigkilled_writer_loses_no_acknowledged_record(tmp_path: Path,
-                                                            pg_schema: str) -> None:
-    s = make_settings(tmp_path, "postgres", pg_schema, checkpoint_every=100,
-                      checkpoint_interval_s=2)
+async def test_sigkilled_writer_loses_no_acknowledged_record(
+    tmp_path: Path, pg_schema: str
+) -> None:
+    s = make_settings(
+        tmp_path, "postgres", pg_schema, checkpoint_every=100, checkpoint_interval_s=2
+    )
     cfg = _config_file(s, tmp_path)
     victim = _writer(cfg, "victim", 1_000_000)
     survivor = _writer(cfg, "survivor", 600, concurrency=4)

@@ -3,6 +3,7 @@ exports whose proofs verify offline, retention prune."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -72,8 +73,10 @@ async def test_export_filters_by_tenant_and_time(built: tuple[Settings, Clock]) 
     s, _ = built
     acme = [json.loads(x) for x in await _lines(s, "jsonl", tenant="acme")]
     assert len(acme) == 22 and {x["record"]["tenant"] for x in acme} == {"acme"}
-    window = [json.loads(x) for x in await _lines(s, "jsonl", since=rfc3339(T0 + 30),
-                                                  until=rfc3339(T0 + 60))]
+    window = [
+        json.loads(x)
+        for x in await _lines(s, "jsonl", since=rfc3339(T0 + 30), until=rfc3339(T0 + 60))
+    ]
     assert [x["index"] for x in window] == list(range(5, 15))
 
 
@@ -105,16 +108,35 @@ async def test_art30_html_renders_its_charts_in_headless_chromium(
     assert page.replace('xmlns="http://www.w3.org/2000/svg"', "").count("http") == 0
     html_file, png = tmp_path / "report.html", tmp_path / "report.png"
     html_file.write_text(page)
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--no-first-run", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", html_file.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dump = await asyncio.to_thread(
+        subprocess.run,
+        [chromium, *flags, "--dump-dom", html_file.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    dom = dump.stdout
     for chart in ("chart-daily", "chart-categories", "chart-recipients"):
         part = dom.split(f'id="{chart}"', 1)[1].split("</div>", 1)[0]
         assert "<svg" in part and 'class="bar"' in part, chart
-    subprocess.run([chromium, *flags, "--window-size=1000,1400", f"--screenshot={png}",
-                    html_file.as_uri()], capture_output=True, timeout=120, check=True)
+    await asyncio.to_thread(
+        subprocess.run,
+        [chromium, *flags, "--window-size=1000,1400", f"--screenshot={png}", html_file.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     img = Image.open(png).convert("RGB")
     painted = {c: n for n, c in img.getcolors(maxcolors=1 << 22)}
     # Bars painted in the chart colours, well beyond the 12x12 legend swatches.
@@ -157,26 +179,40 @@ async def test_subject_export_proofs_verify_offline(tmp_path: Path) -> None:
 
 def _config_file(s: Settings, tmp: Path) -> Path:
     cfg = tmp / "config.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "server": {"data_dir": str(s.server.data_dir)},
-        "audit": {"hmac_key": s.audit.hmac_key.get_secret_value() if s.audit.hmac_key else None,
-                  "checkpoint_every": s.audit.checkpoint_every,
-                  "checkpoint_interval_s": s.audit.checkpoint_interval_s,
-                  "store": s.audit.store, "postgres_schema": s.audit.postgres_schema,
-                  "postgres_dsn": (s.audit.postgres_dsn.get_secret_value()
-                                   if s.audit.postgres_dsn else None)},
-        "tenants": [t.model_dump(mode="json") for t in s.tenants],
-    }))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "server": {"data_dir": str(s.server.data_dir)},
+                "audit": {
+                    "hmac_key": s.audit.hmac_key.get_secret_value() if s.audit.hmac_key else None,
+                    "checkpoint_every": s.audit.checkpoint_every,
+                    "checkpoint_interval_s": s.audit.checkpoint_interval_s,
+                    "store": s.audit.store,
+                    "postgres_schema": s.audit.postgres_schema,
+                    "postgres_dsn": (
+                        s.audit.postgres_dsn.get_secret_value() if s.audit.postgres_dsn else None
+                    ),
+                },
+                "tenants": [t.model_dump(mode="json") for t in s.tenants],
+            }
+        )
+    )
     return cfg
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "proxy.audit.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "proxy.audit.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-async def _prune_and_verify(log: MerkleAuditLog, s: Settings, clock: Clock,
-                            spec: PruneSpec) -> tuple[list[int], object]:
+async def _prune_and_verify(
+    log: MerkleAuditLog, s: Settings, clock: Clock, spec: PruneSpec
+) -> tuple[list[int], object]:
     (idx,) = await log.prune([spec])
     keys = log.store.sequencer.keyring.public_keys()
     async with log.store.reader() as r:
@@ -197,8 +233,12 @@ async def test_prune_keeps_hashes_verifies_and_records_itself(tmp_path: Path) ->
         assert pruned == [i for i in range(25) if i % 2]
         assert found == [31]
         prune_rec = json.loads(leaves[pi].data)["record"]  # type: ignore[arg-type]
-        assert prune_rec == {"kind": "admin.prune", "tenant": "acme",
-                             "before": rfc3339(T0 + 80), "count": 12}
+        assert prune_rec == {
+            "kind": "admin.prune",
+            "tenant": "acme",
+            "before": rfc3339(T0 + 80),
+            "count": 12,
+        }
     finally:
         await log.close()
     # Emptying a record outside a prune is named as a deletion.
@@ -207,8 +247,13 @@ async def test_prune_keeps_hashes_verifies_and_records_itself(tmp_path: Path) ->
     conn.commit()
     conn.close()
     async with open_store(s).reader() as r:
-        rep2 = await verify_store(r, load_public_keys(s.signing_key_dir / "keys.json"),
-                                  origin=s.audit.origin, interval_s=60, now=None)
+        rep2 = await verify_store(
+            r,
+            load_public_keys(s.signing_key_dir / "keys.json"),
+            origin=s.audit.origin,
+            interval_s=60,
+            now=None,
+        )
     assert rep2.kinds == {"deleted"}
 
 
@@ -218,8 +263,18 @@ def test_cli_verify_export_report_and_keys(built: tuple[Settings, Clock], tmp_pa
     v = _cli("audit", "verify", "--config", str(cfg), "--no-tail-check", "--json")
     assert v.returncode == 0 and json.loads(v.stdout)["ok"], v.stdout + v.stderr
     out = tmp_path / "acme.csv"
-    e = _cli("audit", "export", "--config", str(cfg), "--format", "csv", "--tenant", "acme",
-             "--output", str(out))
+    e = _cli(
+        "audit",
+        "export",
+        "--config",
+        str(cfg),
+        "--format",
+        "csv",
+        "--tenant",
+        "acme",
+        "--output",
+        str(out),
+    )
     assert e.returncode == 0, e.stderr
     assert len(list(csv.DictReader(out.open()))) == 22
     rep = _cli("audit", "report", "--config", str(cfg), "--tenant", "beta", "--format", "csv")

@@ -1,4 +1,4 @@
-"""The SQLite-backed log: group commit, durability, fail-closed errors, digests, heartbeats, keys."""
+"""The SQLite-backed log: group commit, durability, failing closed, digests, heartbeats, keys."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ async def test_concurrent_appends_are_batched_contiguous_and_durable(tmp_path: P
 
     log.store.write = counting  # type: ignore[method-assign]
     try:
-        idx = await asyncio.gather(*[log.append(request_record(log, i, "acme")) for i in range(300)])
+        idx = await asyncio.gather(
+            *[log.append(request_record(log, i, "acme")) for i in range(300)]
+        )
         assert sorted(idx) == list(range(300))
         assert max(calls) > 1 and max(calls) <= 64
         assert sum(calls) == 300

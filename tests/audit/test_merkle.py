@@ -55,16 +55,30 @@ def test_inclusion_proof_matches_vector_and_verifies(vec: dict) -> None:
     assert verify_inclusion(LEAVES[index], index, size, proof, ROOTS[size])
 
 
-@pytest.mark.parametrize("vec", [v for v in V["inclusion"] if v["proof"]],
-                         ids=lambda v: f"{v['leaf']}of{v['size']}")
+@pytest.mark.parametrize(
+    "vec", [v for v in V["inclusion"] if v["proof"]], ids=lambda v: f"{v['leaf']}of{v['size']}"
+)
 def test_corrupted_inclusion_proofs_fail(vec: dict) -> None:
-    i, n, proof, root, lh = vec["leaf"] - 1, vec["size"], _hx(vec["proof"]), ROOTS[vec["size"]], LEAVES[vec["leaf"] - 1]
+    i, n, proof, root, lh = (
+        vec["leaf"] - 1,
+        vec["size"],
+        _hx(vec["proof"]),
+        ROOTS[vec["size"]],
+        LEAVES[vec["leaf"] - 1],
+    )
     probes = [
-        (i - 1, n, root, lh, proof), (i + 1, n, root, lh, proof), (i ^ 2, n, root, lh, proof),
-        (i, n * 2, root, lh, proof), (i, n // 2, root, lh, proof),
-        (i, n, root, b"WrongLeaf", proof), (i, n, EMPTY_ROOT, lh, proof), (i, n, SOME, lh, proof),
-        (i, n, root, lh, [*proof, b""]), (i, n, root, lh, [*proof, root]),
-        (i, n, root, lh, [b"", *proof]), (i, n, root, lh, [root, *proof]),
+        (i - 1, n, root, lh, proof),
+        (i + 1, n, root, lh, proof),
+        (i ^ 2, n, root, lh, proof),
+        (i, n * 2, root, lh, proof),
+        (i, n // 2, root, lh, proof),
+        (i, n, root, b"WrongLeaf", proof),
+        (i, n, EMPTY_ROOT, lh, proof),
+        (i, n, SOME, lh, proof),
+        (i, n, root, lh, [*proof, b""]),
+        (i, n, root, lh, [*proof, root]),
+        (i, n, root, lh, [b"", *proof]),
+        (i, n, root, lh, [root, *proof]),
         (i, n, root, lh, proof[:-1]),
     ]
     for k in range(len(proof)):
@@ -84,18 +98,29 @@ def test_consistency_proof_matches_vector_and_verifies(vec: dict) -> None:
     assert verify_consistency(m, n, ROOTS[m], ROOTS[n], proof)
 
 
-@pytest.mark.parametrize("vec", [v for v in V["consistency"] if v["proof"]],
-                         ids=lambda v: f"{v['size1']}to{v['size2']}")
+@pytest.mark.parametrize(
+    "vec", [v for v in V["consistency"] if v["proof"]], ids=lambda v: f"{v['size1']}to{v['size2']}"
+)
 def test_corrupted_consistency_proofs_fail(vec: dict) -> None:
     m, n, proof = vec["size1"], vec["size2"], _hx(vec["proof"])
     r1, r2 = ROOTS[m], ROOTS[n]
     probes = [
-        (m - 1, n, r1, r2, proof), (m + 1, n, r1, r2, proof), (m ^ 2, n, r1, r2, proof),
-        (m, n * 2, r1, r2, proof), (m, n // 2, r1, r2, proof),
-        (m, n, b"WrongRoot", r2, proof), (m, n, r1, b"WrongRoot", proof), (m, n, r2, r1, proof),
-        (m, n, r1, r2, []), (m, n, r1, r2, [*proof, b""]), (m, n, r1, r2, [*proof, r1]),
-        (m, n, r1, r2, [*proof, r2]), (m, n, r1, r2, [b"", *proof]), (m, n, r1, r2, [r1, *proof]),
-        (m, n, r1, r2, [r2, *proof]), (m, n, r1, r2, [proof[0], *proof]),
+        (m - 1, n, r1, r2, proof),
+        (m + 1, n, r1, r2, proof),
+        (m ^ 2, n, r1, r2, proof),
+        (m, n * 2, r1, r2, proof),
+        (m, n // 2, r1, r2, proof),
+        (m, n, b"WrongRoot", r2, proof),
+        (m, n, r1, b"WrongRoot", proof),
+        (m, n, r2, r1, proof),
+        (m, n, r1, r2, []),
+        (m, n, r1, r2, [*proof, b""]),
+        (m, n, r1, r2, [*proof, r1]),
+        (m, n, r1, r2, [*proof, r2]),
+        (m, n, r1, r2, [b"", *proof]),
+        (m, n, r1, r2, [r1, *proof]),
+        (m, n, r1, r2, [r2, *proof]),
+        (m, n, r1, r2, [proof[0], *proof]),
         (m, n, r1, r2, proof[:-1]),
     ]
     for k in range(len(proof)):
@@ -121,7 +146,9 @@ def test_corrupted_consistency_proofs_fail(vec: dict) -> None:
         (1, 1, EMPTY_ROOT, EMPTY_ROOT, [EMPTY_ROOT], False),
     ],
 )
-def test_consistency_edge_cases(m: int, n: int, r1: bytes, r2: bytes, proof: list, ok: bool) -> None:
+def test_consistency_edge_cases(
+    m: int, n: int, r1: bytes, r2: bytes, proof: list, ok: bool
+) -> None:
     assert verify_consistency(m, n, r1, r2, proof) is ok
 
 

@@ -26,8 +26,9 @@ from tests.audit.helpers import PG_DSN, T0, Clock, build_log, make_settings
 class DB:
     """The raw tables, as an attacker with file or database access sees them."""
 
-    def __init__(self, sqlite: sqlite3.Connection | None = None,
-                 pg: asyncpg.Connection | None = None) -> None:
+    def __init__(
+        self, sqlite: sqlite3.Connection | None = None, pg: asyncpg.Connection | None = None
+    ) -> None:
         self.sqlite, self.pg = sqlite, pg
 
     async def exec(self, sql: str, *args: Any) -> None:
@@ -40,8 +41,10 @@ class DB:
 
     async def fetch(self, sql: str, *args: Any) -> list[tuple]:
         if self.pg is not None:
-            return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
-                    for r in await self.pg.fetch(sql, *args)]
+            return [
+                tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
+                for r in await self.pg.fetch(sql, *args)
+            ]
         assert self.sqlite is not None
         return self.sqlite.execute(re.sub(r"\$\d+", "?", sql), args).fetchall()
 
@@ -52,16 +55,19 @@ async def _leaf(db: DB, idx: int) -> dict:
 
 async def modified(db: DB, s: Settings) -> None:
     data = (await db.fetch("SELECT data FROM leaves WHERE idx = 5"))[0][0]
-    await db.exec("UPDATE leaves SET data = $1 WHERE idx = 5",
-                  bytes(data).replace(b'"tenant":"acme"', b'"tenant":"evil"'))
+    await db.exec(
+        "UPDATE leaves SET data = $1 WHERE idx = 5",
+        bytes(data).replace(b'"tenant":"acme"', b'"tenant":"evil"'),
+    )
 
 
 async def modified_and_rehashed(db: DB, s: Settings) -> None:
     leaf = await _leaf(db, 5)
     leaf["record"]["route"] = "local"
     data = canonical(leaf)
-    await db.exec("UPDATE leaves SET data = $1, leaf_hash = $2 WHERE idx = 5", data,
-                  leaf_hash(data))
+    await db.exec(
+        "UPDATE leaves SET data = $1, leaf_hash = $2 WHERE idx = 5", data, leaf_hash(data)
+    )
 
 
 async def deleted(db: DB, s: Settings) -> None:
@@ -74,9 +80,13 @@ async def inserted(db: DB, s: Settings) -> None:
     data = canonical(forged)
     await db.exec("UPDATE leaves SET idx = idx + 1000000 WHERE idx >= 12")
     await db.exec("UPDATE leaves SET idx = idx - 999999 WHERE idx >= 1000000")
-    await db.exec("INSERT INTO leaves (idx, logged_at, tenant, kind, leaf_hash, data)"
-                  " VALUES (12, $1, 'acme', 'request', $2, $3)",
-                  forged["logged_at"], leaf_hash(data), data)
+    await db.exec(
+        "INSERT INTO leaves (idx, logged_at, tenant, kind, leaf_hash, data)"
+        " VALUES (12, $1, 'acme', 'request', $2, $3)",
+        forged["logged_at"],
+        leaf_hash(data),
+        data,
+    )
     await db.exec("UPDATE head SET size = size + 1")
 
 
@@ -107,16 +117,26 @@ async def unknown_key(db: DB, s: Settings) -> None:
     key = Ed25519PrivateKey.generate()
     cp["key_id"] = "0123456789abcdef"
     body = canonical(cp)
-    await db.exec("UPDATE checkpoints SET body = $1, key_id = $2, signature = $3 WHERE id = $4",
-                  body, cp["key_id"], key.sign(body), cid)
+    await db.exec(
+        "UPDATE checkpoints SET body = $1, key_id = $2, signature = $3 WHERE id = $4",
+        body,
+        cp["key_id"],
+        key.sign(body),
+        cid,
+    )
 
 
 async def conflicting_roots(db: DB, s: Settings) -> None:
     ring = KeyRing(s.signing_key_dir, Clock(T0 + 100))
     ring.load()
     cp = ring.sign(s.audit.origin, 20, leaf_hash(b"a split view"), rfc3339(T0 + 100), "size")
-    await db.exec("INSERT INTO checkpoints (size, key_id, body, signature) VALUES ($1, $2, $3, $4)",
-                  20, cp["key_id"], cp["body"], cp["signature"])
+    await db.exec(
+        "INSERT INTO checkpoints (size, key_id, body, signature) VALUES ($1, $2, $3, $4)",
+        20,
+        cp["key_id"],
+        cp["body"],
+        cp["signature"],
+    )
 
 
 async def missing_heartbeat(db: DB, s: Settings) -> None:
@@ -146,8 +166,9 @@ async def _verify(s: Settings, clock: Clock) -> Report:
     store = open_store(s, clock)
     keys = load_public_keys(s.signing_key_dir / "keys.json")
     async with store.reader() as r:
-        return await verify_store(r, keys, origin=s.audit.origin,
-                                  interval_s=s.audit.checkpoint_interval_s, now=clock.t)
+        return await verify_store(
+            r, keys, origin=s.audit.origin, interval_s=s.audit.checkpoint_interval_s, now=clock.t
+        )
 
 
 def _check(rep: Report, kind: str) -> None:
@@ -181,8 +202,9 @@ async def pg_db(pg_schema: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(("kind", "tamper"), CASES, ids=IDS)
-async def test_postgres_tamper(tmp_path: Path, pg_schema: str, pg_db: asyncpg.Connection,
-                               kind: str, tamper: Any) -> None:
+async def test_postgres_tamper(
+    tmp_path: Path, pg_schema: str, pg_db: asyncpg.Connection, kind: str, tamper: Any
+) -> None:
     s, clock = make_settings(tmp_path, "postgres", pg_schema), Clock()
     log = await build_log(s, clock)
     await log.close()

@@ -23,9 +23,16 @@ async def main(config: str, name: str, count: int, concurrency: int) -> None:
     async def worker() -> None:
         for n in counter:
             did = f"{name}-{n}"
-            idx = await log.append({"kind": "request", "decision_id": did, "tenant": "acme",
-                                    "route": "external", "entities": {"PERSON": 1},
-                                    "value_digests": [log.digest(f"person {n}")]})
+            idx = await log.append(
+                {
+                    "kind": "request",
+                    "decision_id": did,
+                    "tenant": "acme",
+                    "route": "external",
+                    "entities": {"PERSON": 1},
+                    "value_digests": [log.digest(f"person {n}")],
+                }
+            )
             sys.stdout.write(f"ACK {did} {idx}\n")
             sys.stdout.flush()
 
