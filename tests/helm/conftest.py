@@ -81,42 +81,53 @@ def scenario(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def proxy_container(
-    objs: list[dict[str, Any]], deployment: str = f"{RELEASE}-privacy-proxy"
+def container(
+    objs: list[dict[str, Any]], name: str, deployment: str = f"{RELEASE}-privacy-proxy"
 ) -> Any:
     spec = one(objs, "Deployment", deployment)["spec"]["template"]["spec"]
-    return spec, next(c for c in spec["containers"] if c["name"] == "proxy")
+    return spec, next(c for c in spec["containers"] if c["name"] == name)
+
+
+def materialize_mounts(
+    objs: list[dict[str, Any]], name: str, root: Path, deployment: str = f"{RELEASE}-privacy-proxy"
+) -> dict[str, Path]:
+    """Lay out a container's volumes as the kubelet would, under ``root`` instead of ``/``:
+    ConfigMap volumes (with their ``items``) become files, other volumes empty directories.
+    Returns mount path -> local directory or file."""
+    spec, c = container(objs, name, deployment)
+    configmaps = {o["metadata"]["name"]: o["data"] for o in by_kind(objs, "ConfigMap")}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    out: dict[str, Path] = {}
+    for m in c.get("volumeMounts", []):
+        target = root / m["mountPath"].lstrip("/")
+        out[m["mountPath"]] = target
+        vol = volumes[m["name"]]
+        if "configMap" not in vol:
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        data = configmaps[vol["configMap"]["name"]]
+        if "subPath" in m:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(data[m["subPath"]])
+            continue
+        for item in vol["configMap"].get("items") or [{"key": k, "path": k} for k in data]:
+            f = target / item["path"]
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(data[item["key"]])
+    return out
 
 
 def materialize_proxy_pod(
     objs: list[dict[str, Any]], root: Path, secrets: dict[str, dict[str, str]]
 ) -> tuple[Path, dict[str, str]]:
-    """Lay out what the kubelet would give the proxy container, under ``root`` instead of ``/``.
+    """The proxy container as the kubelet would start it, under ``root`` instead of ``/``.
 
-    ConfigMap volumes (with their ``items``) become files, Secret keys referenced by the container's
-    env become variables (a missing non-optional key raises, as the pod would not start), and every
+    Volumes are laid out by ``materialize_mounts``, Secret keys referenced by the container's env
+    become variables (a missing non-optional key raises, as the pod would not start), and every
     path in config.yaml under a mount point is moved under ``root``. Returns (config path, env).
     """
-    spec, container = proxy_container(objs)
-    configmaps = {o["metadata"]["name"]: o["data"] for o in by_kind(objs, "ConfigMap")}
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
-    for path, m in mounts.items():
-        target = root / path.lstrip("/")
-        vol = volumes[m["name"]]
-        if "configMap" in vol:
-            data = configmaps[vol["configMap"]["name"]]
-            if "subPath" in m:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(data[m["subPath"]])
-                continue
-            items = vol["configMap"].get("items") or [{"key": k, "path": k} for k in data]
-            for item in items:
-                f = target / item["path"]
-                f.parent.mkdir(parents=True, exist_ok=True)
-                f.write_text(data[item["key"]])
-        else:
-            target.mkdir(parents=True, exist_ok=True)
+    mounts = materialize_mounts(objs, "proxy", root)
+    _, proxy = container(objs, "proxy")
 
     def relocate(node: Any) -> Any:
         if isinstance(node, dict):
@@ -133,7 +144,7 @@ def materialize_proxy_pod(
     config = relocate(yaml.safe_load(config_path.read_text()))
     config_path.write_text(yaml.safe_dump(config))
     env: dict[str, str] = {}
-    for e in container.get("env", []):
+    for e in proxy.get("env", []):
         if "value" in e:
             env[e["name"]] = e["value"]
             continue

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,16 @@ import regopy
 import yaml
 
 from proxy.config import TenantConfig, hash_key, load_settings
+from proxy.decide.opa import PROBE_INPUT
+from proxy.decide.parse import parse_decision
 from tests.helm.conftest import (
     CHART_DIR,
     ROOT,
     SCENARIOS,
     by_kind,
+    container,
     load_chart,
+    materialize_mounts,
     materialize_proxy_pod,
     one,
     render_objects,
@@ -277,3 +282,59 @@ def test_rendered_config_is_accepted_by_the_proxy(
     assert settings.external.enabled == SCENARIOS[scenario].get("externalProvider", {}).get(
         "enabled", True
     )
+
+
+def test_packaged_chart_carries_the_policies_and_renders_the_same(tmp_path: Path) -> None:
+    """`helm package` follows the policies/ link: the archive operators install from holds the
+    policy files (without *_test.rego) and renders exactly what the source directory renders."""
+    archive = Path(helm.package(CHART_DIR, destination=tmp_path))
+    with tarfile.open(archive) as tar:
+        names = {n.removeprefix("privacy-proxy/") for n in tar.getnames()}
+    assert {f"policies/{name}" for name in _policy_files()} <= names
+    assert not any(n.endswith("_test.rego") for n in names)
+    packaged = helm.Chart.load_archive(archive.read_bytes())
+    assert packaged.render({}, name="pp", namespace="privacy") == load_chart().render(
+        {}, name="pp", namespace="privacy"
+    )
+
+
+def test_notes_warn_when_postgres_or_provider_egress_is_missing() -> None:
+    notes = load_chart().render({}, name="pp", namespace="privacy")[
+        "privacy-proxy/templates/NOTES.txt"
+    ]
+    assert "networkPolicy.postgres is empty" in notes
+    assert "externalProvider.egressCidrs is empty" in notes
+    assert "pp-privacy-proxy-secrets" in notes and "pp-privacy-proxy-signing-keys" in notes
+    done = load_chart().render(SCENARIOS["locked-down"], name="pp", namespace="privacy")
+    assert "WARNING" not in done["privacy-proxy/templates/NOTES.txt"]
+
+
+def _regopy_for_dir(policy_dir: Path) -> regopy.Interpreter:
+    """Load a directory the way `opa run DIR` does: every .rego, each data.json at its path."""
+    interp = regopy.Interpreter()
+    for f in sorted(policy_dir.rglob("*")):
+        rel = f.relative_to(policy_dir)
+        if f.suffix == ".rego":
+            interp.add_module(str(rel), f.read_text())
+        elif f.name == "data.json":
+            doc: Any = json.loads(f.read_text())
+            for part in reversed(rel.parent.parts):
+                doc = {part: doc}
+            interp.add_data(doc)
+    return interp
+
+
+def test_decision_path_resolves_in_the_files_opa_is_given(tmp_path: Path) -> None:
+    """The OPA sidecar's /policies mount, rebuilt from the rendered ConfigMap, answers the decision
+    path the proxy is configured with, and the answer passes the proxy's strict parser."""
+    objs = rendered("default")
+    mounts = materialize_mounts(objs, "opa", tmp_path)
+    _, opa = container(objs, "opa")
+    assert [a for a in opa["args"] if not a.startswith("-")][1:] == ["/policies", "/opa-system"]
+    cfg = yaml.safe_load(one(objs, "ConfigMap", "pp-privacy-proxy-config")["data"]["config.yaml"])
+    interp = _regopy_for_dir(mounts["/policies"])
+    interp.set_input(PROBE_INPUT)
+    rule = "data." + cfg["policy"]["opa"]["decision_path"].strip("/").replace("/", ".")
+    out = json.loads(str(interp.query(f"x := {rule}")))
+    decision = parse_decision(out["bindings"]["x"], revision="", engine="opa")
+    assert decision.route in {"local", "deny"}  # the probe tenant is strict and may not go out
