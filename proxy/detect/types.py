@@ -57,3 +57,7 @@ class Detector(Protocol):
     async def ready(self) -> bool: ...
 
     async def close(self) -> None: ...
+
+
+class DetectionError(Exception):
+    """Detection could not complete; the request fails closed. The message holds no text content."""

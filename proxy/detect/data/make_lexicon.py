@@ -1,0 +1,87 @@
+"""Regenerate lexicon.json from Faker's locale data (run by hand: python -m proxy.detect.data.make_lexicon).
+
+first_names: given names of European locales, minus those that are also common words, places or
+technology names (those need a title or the NER model to count as a name). not_names: countries,
+large cities, months and weekdays in several languages: never a PERSON on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from faker import Faker
+
+LOCALES = ["en_GB", "en_US", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "es_ES", "it_IT",
+           "nl_NL", "nl_BE", "pl_PL", "pt_PT", "sv_SE", "da_DK", "cs_CZ", "fi_FI"]
+AMBIGUOUS = """May Will Mark Bill Art Don Guy June April August Grace Hope Joy Rose Summer Dawn Faith
+Iris Lily Ruby Pearl Amber Crystal Jade Ray Rich Sky Sunny Chance Chase Chip Christian Constance
+Destiny Drew Earl Frank Gene Glen Herb Holly Hunter Ivy Jack Jay Lane Max Miles Misty Page Pat
+Patience Penny Price Reed Rob Rod Sandy Skip Stone Violet Wade Ward West Young Julia Ada Pascal
+Alexa Siri Mercedes Claude Jesus Jesús Christ Mai Ernst Wolf Claire Blanche Rosa Luz Paz Dolores
+Pilar Soledad Consuelo Gloria Victoria Flor Reyes Gioia Sole Roos Angel Ángel Angelo Dominique
+Noel Noël Pascale Sol Marina Natividad Rocío Aurora Aurelia Fortunato Benedetto Marino Cruz
+Trinidad Concepción Asunción Esperanza Remedios Milagros Salvador Jordan Israel Kenya Chelsea
+Sydney Austin Florence Georgia Virginia Carolina Dakota India Jersey Devon Cheyenne Paris London
+Berlin Lorraine Normandie Savoie Valencia Elba Ebro Rhein Main Lima Viena Roma Sofia Nancy Orlando
+Tyler Cameron Harper Mason Taylor Parker Carter Cooper Hunter Porter Baker Fisher Miller Bishop
+Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Justice Liberty
+Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
+Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
+MONTHS_DAYS = """January February March April May June July August September October November December
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday Januar Februar März Mai Juni Juli Oktober
+Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Janvier Février Mars Avril Juin
+Juillet Août Septembre Octobre Novembre Décembre Lundi Mardi Mercredi Jeudi Vendredi Samedi
+Dimanche Enero Febrero Marzo Abril Mayo Junio Julio Agosto Septiembre Octubre Noviembre Diciembre
+Lunes Martes Miércoles Jueves Viernes Sábado Domingo Gennaio Febbraio Aprile Maggio Giugno Luglio
+Settembre Ottobre Dicembre Lunedì Martedì Mercoledì Giovedì Venerdì Sabato Januari Februari Maart
+Mei Augustus Maandag Dinsdag Woensdag Donderdag Vrijdag Zaterdag Zondag Styczeń Luty Marzec
+Kwiecień Maj Czerwiec Lipiec Sierpień Wrzesień Październik Listopad Grudzień Poniedziałek Wtorek
+Środa Czwartek Piątek Sobota Niedziela Christmas Easter Ramadan Weihnachten Ostern Noël Pâques
+Navidad Natale Pasqua Kerstmis Pasen""".split()
+CITIES = """London Paris Berlin Madrid Rome Roma Milan Milano Munich München Hamburg Cologne Köln
+Frankfurt Stuttgart Vienna Wien Zurich Zürich Geneva Genève Brussels Bruxelles Amsterdam Rotterdam
+Utrecht Lyon Marseille Toulouse Nice Nantes Lille Bordeaux Barcelona Valencia Seville Sevilla
+Bilbao Naples Napoli Turin Torino Florence Firenze Venice Venezia Bologna Warsaw Warszawa Krakow
+Kraków Gdansk Gdańsk Wrocław Poznań Lisbon Lisboa Porto Dublin Edinburgh Manchester Birmingham
+Glasgow Liverpool Leeds Bristol Oxford Cambridge Prague Praha Budapest Stockholm Copenhagen Oslo
+Helsinki Athens Dresden Leipzig Hannover Bremen Düsseldorf Dortmund Essen Nuremberg Nürnberg
+Salzburg Innsbruck Graz Antwerp Antwerpen Ghent Gent Luxembourg Strasbourg Montpellier Rennes
+Grenoble Malaga Málaga Zaragoza Palermo Genoa Genova Verona Padua Padova Trieste Łódź Lodz
+Eindhoven Groningen Delft Leiden Haarlem Hague Washington Chicago Boston Seattle Austin Denver
+Jordan Victoria Sydney Melbourne Toronto Vancouver Montreal Tokyo Beijing Shanghai Dubai Georgia
+Chelsea Devon Kent Essex Surrey Bavaria Bayern Brittany Bretagne Provence Tuscany Toscana
+Catalonia Catalunya Andalusia Silesia Flanders Wallonia Europe Africa Asia America""".split()
+
+
+def main() -> None:
+    firsts: set[str] = set()
+    places: set[str] = set(CITIES)
+    for loc in LOCALES:
+        fake = Faker(loc)
+        for p in fake.providers:
+            mod = type(p).__module__
+            if ".person." in mod:
+                for attr in ("first_names", "first_names_male", "first_names_female"):
+                    firsts |= set(getattr(p, attr, None) or ())
+            if ".address." in mod:
+                for attr in ("countries",):
+                    places |= {c for c in (getattr(p, attr, None) or ()) if " " not in c}
+    not_names = places | set(MONTHS_DAYS)
+    ambiguous = set(AMBIGUOUS) | not_names
+    names = sorted(
+        n for n in firsts if n.replace("-", "").isalpha() and len(n) >= 3 and n not in ambiguous
+    )
+    out = Path(__file__).with_name("lexicon.json")
+    out.write_text(
+        json.dumps(
+            {"first_names": names, "not_names": sorted(not_names | set(AMBIGUOUS))},
+            ensure_ascii=False,
+            indent=0,
+        )
+    )
+    print(f"{len(names)} first names, {len(not_names)} not-names -> {out}")
+
+
+if __name__ == "__main__":
+    main()

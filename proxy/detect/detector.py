@@ -1,0 +1,213 @@
+"""The async detector the pipeline calls: a warmed process pool, a result cache, a revision."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import hashlib
+import importlib.metadata
+import importlib.util
+import logging
+import multiprocessing
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from proxy.config import Settings, TenantConfig
+from proxy.detect import worker
+from proxy.detect.corrections import Corrections
+from proxy.detect.engine import Engine, EngineConfig
+from proxy.detect.store import CorrectionsStore
+from proxy.detect.types import DetectionError, Span
+
+log = logging.getLogger(__name__)
+_CODE_DIR = Path(__file__).parent
+
+
+def check_models(models: dict[str, str]) -> None:
+    """Raise ``DetectionError`` naming each configured spaCy pipeline that is not installed."""
+    for lang, name in models.items():
+        if importlib.util.find_spec(name) is None and not Path(name).exists():
+            raise DetectionError(
+                f"spaCy model '{name}' configured for language '{lang}' "
+                f"(detection.spacy_models) is not installed: "
+                f"pip install {name.replace('_', '-')}"
+            )
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Processes started inside inherit one-thread math libraries: the pool already fills the cores,
+    and oversubscribed BLAS threads slow spaCy down. The parent's own environment is restored."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def code_revision(cfg: EngineConfig) -> str:
+    """Digest of the recognizer code, lexicons, library and model versions, and thresholds."""
+    h = hashlib.sha256()
+    for p in sorted(_CODE_DIR.rglob("*")):
+        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    for dist in ("presidio-analyzer", "spacy", "python-stdnum", "phonenumbers", "lingua-language-detector"):
+        h.update(f"{dist}={_version(dist)}".encode())
+    for lang, model in sorted(cfg.spacy_models.items()):
+        h.update(f"{lang}:{model}={_version(model)}".encode())
+    h.update(f"threshold={cfg.score_threshold}".encode())
+    return h.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+class PresidioDetector:
+    """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
+
+    Results are cached per (tenant, text digest, revision), so the earlier turns of a conversation
+    are not analyzed again; any change of code, models, thresholds or corrections changes the
+    revision and so misses the cache.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        d = settings.detection
+        self.settings = settings
+        self.cfg = EngineConfig(spacy_models=dict(d.spacy_models), score_threshold=d.score_threshold)
+        self.workers = d.workers
+        self.timeout_s = d.timeout_s
+        self.cache_size = d.cache_size
+        self.store = CorrectionsStore(settings)
+        self._base_revision = code_revision(self.cfg)
+        self._executor: cf.Executor | None = None
+        self._engine: Engine | None = None
+        self._broken = False
+        self._cache: OrderedDict[tuple[str, str, str], tuple[Span, ...]] = OrderedDict()
+        self._start_lock = asyncio.Lock()
+
+    @property
+    def revision(self) -> str:
+        return hashlib.sha256(
+            f"{self._base_revision}:{self.store.revision()}".encode()
+        ).hexdigest()[:32]
+
+    async def start(self) -> None:
+        check_models(self.cfg.spacy_models)
+        self.store.load()
+        async with self._start_lock:
+            await self._start_executor()
+
+    async def _start_executor(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.workers == 0:
+            self._executor = cf.ThreadPoolExecutor(1, thread_name_prefix="detect")
+            self._engine = await loop.run_in_executor(self._executor, Engine, self.cfg)
+            await loop.run_in_executor(
+                self._executor, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
+            )
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            pool = cf.ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=worker.init, initargs=(self.cfg,)
+            )
+            self._executor = pool
+            try:
+                # One task per worker: the pool starts a process for each while none is idle.
+                with _single_threaded_children():
+                    futs = [loop.run_in_executor(pool, worker.ping) for _ in range(self.workers)]
+                pids = await asyncio.gather(*futs)
+            except BrokenProcessPool as e:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+                raise DetectionError("detection workers failed to start (see worker log)") from e
+            log.info("detection workers ready: %d processes", len(set(pids)))
+        self._broken = False
+
+    async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
+        if self._executor is None:
+            raise DetectionError("detector is not started")
+        if self._broken:
+            async with self._start_lock:
+                if self._broken:
+                    await self._restart()
+        corrections = self.store.effective(tenant)
+        revision = self.revision
+        keys = [(tenant.id, hashlib.sha256(t.encode()).hexdigest(), revision) for t in texts]
+        results: list[tuple[Span, ...] | None] = [self._cache_get(k) for k in keys]
+        todo: dict[str, int] = {}
+        for i, (t, r) in enumerate(zip(texts, results, strict=True)):
+            if r is None and t and t not in todo:
+                todo[t] = i
+        if todo:
+            analyzed = await self._run(list(todo), corrections)
+            fresh = dict(zip(todo, analyzed, strict=True))
+            for i, t in enumerate(texts):
+                if results[i] is None:
+                    results[i] = fresh.get(t, ())
+                    self._cache_put(keys[i], results[i])  # type: ignore[arg-type]
+        return [list(r or ()) for r in results]
+
+    async def _run(self, texts: list[str], corrections: Corrections) -> list[tuple[Span, ...]]:
+        loop = asyncio.get_running_loop()
+        try:
+            if self._engine is not None:
+                fut = loop.run_in_executor(self._executor, self._engine.analyze_batch, texts, corrections)
+            else:
+                fut = loop.run_in_executor(self._executor, worker.analyze, texts, corrections)
+            raw = await asyncio.wait_for(fut, self.timeout_s)
+        except TimeoutError as e:
+            raise DetectionError(f"detection timed out after {self.timeout_s:g}s") from e
+        except BrokenProcessPool as e:
+            self._broken = True
+            raise DetectionError("a detection worker died; the pool restarts") from e
+        except Exception as e:
+            raise DetectionError(f"detection failed: {type(e).__name__}") from e
+        if len(raw) != len(texts):
+            raise DetectionError("detection returned a result count that does not match the input")
+        return [tuple(Span(s, e, t, round(sc, 4)) for s, e, t, sc in spans) for spans in raw]
+
+    async def _restart(self) -> None:
+        old, self._executor = self._executor, None
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+        await self._start_executor()
+
+    def _cache_get(self, key: tuple[str, str, str]) -> tuple[Span, ...] | None:
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+        return hit
+
+    def _cache_put(self, key: tuple[str, str, str], spans: tuple[Span, ...]) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[key] = spans
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    async def ready(self) -> bool:
+        return self._executor is not None and not self._broken
+
+    async def close(self) -> None:
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
+        self._engine = None
+        self._cache.clear()

@@ -1,0 +1,228 @@
+"""The synchronous analysis engine: Presidio with our recognizers, run inside a worker.
+
+One ``Engine`` per worker process (or per detector when ``workers == 0``). ``analyze_batch``
+normalizes every text, detects its language, runs each language's spaCy pipeline once over all
+texts of that language (``nlp.pipe``), runs the recognizers, scans decoded blobs, applies the
+tenant's corrections, maps offsets back to the original text and merges overlapping spans.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import spacy
+import tldextract
+from lingua import IsoCode639_1, LanguageDetectorBuilder
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    CryptoRecognizer,
+    EmailRecognizer,
+    IpRecognizer,
+    SpacyRecognizer,
+)
+from spacy.language import Language
+
+from proxy.detect.corrections import CompiledCorrections, Corrections
+from proxy.detect.names import NameRecognizer, plausible_person
+from proxy.detect.normalize import decoded_blobs, normalize
+from proxy.detect.recognizers import id_recognizers
+from proxy.detect.special import special_recognizers
+
+# Languages we detect; pattern and checksum recognizers run for all of them, NER only where a
+# spaCy pipeline is configured.
+LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl", "pl", "pt")
+NER_COMPONENTS = {"ner", "transformer"}
+SpanTuple = tuple[int, int, str, float]
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer with the bundled public suffix list (no network at startup)."""
+
+    _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return self._extract(pattern_text).fqdn != ""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    spacy_models: dict[str, str]
+    score_threshold: float
+    languages: tuple[str, ...] = field(default=LANGUAGES)
+
+
+@Language.component("lower_lemma")
+def _lower_lemma(doc):  # type: ignore[no-untyped-def]
+    """Lower-cased tokens as lemmas, so Presidio's context words work without a lemmatizer."""
+    for tok in doc:
+        tok.lemma_ = tok.lower_
+    return doc
+
+
+def load_pipeline(model: str) -> Language:
+    """The model with only its NER (which carries its own tok2vec in the small pipelines)."""
+    nlp = spacy.load(model)
+    ner = nlp.get_pipe("ner")
+    listens = any(
+        getattr(layer, "name", "").startswith("tok2vec-listener") for layer in ner.model.walk()
+    )
+    keep = NER_COMPONENTS | ({"tok2vec"} if listens else set())
+    for name in list(nlp.pipe_names):
+        if name not in keep:
+            nlp.remove_pipe(name)
+    nlp.add_pipe("lower_lemma")
+    return nlp
+
+
+class Engine:
+    def __init__(self, cfg: EngineConfig) -> None:
+        self.cfg = cfg
+        langs = tuple(dict.fromkeys((*cfg.languages, *cfg.spacy_models)))
+        nlps: dict[str, Language] = {}
+        ignore: set[str] = set()
+        for lang in langs:
+            if lang in cfg.spacy_models:
+                nlp = load_pipeline(cfg.spacy_models[lang])
+                ignore |= set(nlp.get_pipe("ner").labels) - {"PERSON", "PER"}
+            else:
+                nlp = spacy.blank(lang)
+                nlp.add_pipe("lower_lemma")
+            nlps[lang] = nlp
+        nlp_engine = SpacyNlpEngine(
+            models=[{"lang_code": k, "model_name": v} for k, v in cfg.spacy_models.items()],
+            ner_model_configuration=NerModelConfiguration(
+                model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+                labels_to_ignore=sorted(ignore),
+            ),
+        )
+        nlp_engine.nlp = nlps
+        registry = RecognizerRegistry(supported_languages=list(langs))
+        for lang in langs:
+            for rec in (
+                OfflineEmailRecognizer(supported_language=lang),
+                CreditCardRecognizer(supported_language=lang),
+                IpRecognizer(supported_language=lang),
+                CryptoRecognizer(supported_language=lang),
+                NameRecognizer(lang),
+            ):
+                registry.add_recognizer(rec)
+            if lang in cfg.spacy_models:
+                registry.add_recognizer(
+                    SpacyRecognizer(supported_language=lang, supported_entities=["PERSON"])
+                )
+        for rec in id_recognizers(langs) + special_recognizers(langs):
+            registry.add_recognizer(rec)
+        self.nlp_engine = nlp_engine
+        self.analyzer = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=nlp_engine,
+            supported_languages=list(langs),
+            default_score_threshold=cfg.score_threshold,
+        )
+        self.languages = langs
+        iso = [IsoCode639_1.from_str(x) for x in langs if hasattr(IsoCode639_1, x.upper())]
+        self.lingua = (
+            LanguageDetectorBuilder.from_iso_codes_639_1(*iso).with_preloaded_language_models().build()
+        )
+        self._corrections: dict[str, CompiledCorrections] = {}
+
+    def language_of(self, text: str) -> str:
+        letters = sum(c.isalpha() for c in text)
+        if letters < 12:
+            return "en"
+        conf = self.lingua.compute_language_confidence_values(text)
+        if not conf or conf[0].value < 0.25:
+            return "en"
+        code = conf[0].language.iso_code_639_1.name.lower()
+        return code if code in self.languages else "en"
+
+    def analyze_batch(
+        self, texts: list[str], corrections: Corrections | None = None
+    ) -> list[list[SpanTuple]]:
+        normed = [normalize(t) for t in texts]
+        langs = [self.language_of(n.text) for n in normed]
+        by_lang: dict[str, list[int]] = defaultdict(list)
+        for i, lang in enumerate(langs):
+            by_lang[lang].append(i)
+        artifacts: dict[int, object] = {}
+        for lang, idx in by_lang.items():
+            batch = self.nlp_engine.process_batch([normed[i].text for i in idx], lang, batch_size=32)
+            for i, (_, art) in zip(idx, batch, strict=True):
+                artifacts[i] = art
+        comp = self._compiled(corrections)
+        out: list[list[SpanTuple]] = []
+        for i, n in enumerate(normed):
+            found = self._analyze_one(n.text, langs[i], artifacts[i])
+            if comp is not None:
+                found = comp.apply(n.text, found)
+            mapped = [(*n.to_original(s, e), t, sc) for s, e, t, sc in found]
+            out.append(merge(mapped))
+        return out
+
+    def _analyze_one(self, text: str, lang: str, art: object) -> list[SpanTuple]:
+        results = self.analyzer.analyze(text, language=lang, nlp_artifacts=art)
+        found = [(r.start, r.end, r.entity_type, r.score) for r in results if keep(text, r)]
+        for a, b, decoded in decoded_blobs(text):
+            inner = self.analyzer.analyze(decoded, language=lang)
+            inner = [r for r in inner if keep(decoded, r)]
+            if inner:
+                best = max(inner, key=lambda r: (r.score, r.end - r.start))
+                found.append((a, b, best.entity_type, best.score))
+        return found
+
+    def _compiled(self, corrections: Corrections | None) -> CompiledCorrections | None:
+        if corrections is None or corrections.empty:
+            return None
+        key = corrections.digest
+        comp = self._corrections.get(key)
+        if comp is None:
+            if len(self._corrections) > 256:
+                self._corrections.clear()
+            comp = self._corrections[key] = CompiledCorrections(corrections)
+        return comp
+
+
+_ROLE_MAILBOX = re.compile(
+    r"^(?:info|support|noreply|no-reply|donotreply|contact|kontakt|sales|admin|hello|team|office|"
+    r"service|help|helpdesk|billing|privacy|security|webmaster|postmaster|hostmaster|abuse|jobs|"
+    r"careers|press|media|marketing|newsletter|notifications?|dpo|datenschutz|accounts?|hr|legal)@",
+    re.IGNORECASE,
+)
+
+
+def keep(text: str, r: RecognizerResult) -> bool:
+    """Drop look-alikes that Presidio's recognizers report but that are not about a person."""
+    value = text[r.start : r.end]
+    if r.entity_type == "PERSON":
+        return plausible_person(value)
+    if r.entity_type == "IP_ADDRESS":
+        try:
+            ip = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return ip.is_global and not re.search(r"(?i)\bv(?:ersion)?\s*$", text[max(0, r.start - 9) : r.start])
+    if r.entity_type == "EMAIL_ADDRESS":
+        return not _ROLE_MAILBOX.match(value)
+    return True
+
+
+def merge(spans: list[SpanTuple]) -> list[SpanTuple]:
+    """Overlapping or touching-inside spans become one span (their union) typed by the best one."""
+    out: list[list] = []
+    for s, e, t, sc in sorted(spans, key=lambda x: (x[0], -x[1])):
+        if s >= e:
+            continue
+        if out and s < out[-1][1]:
+            cur = out[-1]
+            best = (sc, e - s) > (cur[3], cur[4])
+            cur[1] = max(cur[1], e)
+            if best:
+                cur[2], cur[3], cur[4] = t, sc, e - s
+        else:
+            out.append([s, e, t, sc, e - s])
+    return [(s, e, t, sc) for s, e, t, sc, _ in out]

@@ -1,0 +1,117 @@
+"""Person names beyond the NER model: titles, known given names, greetings and sign-offs.
+
+The NER model only runs for languages with an installed spaCy pipeline, and even there misses
+names in short chat turns. This recognizer adds, for every language:
+
+- a title followed by capitalized words (``Frau Schneider``, ``M. Dupont``, ``Pan Kowalski``);
+- a known given name (lexicon.json, from Faker's European locales, minus given names that are also
+  common words or places) followed by capitalized surname words (``Jan de Vries``);
+- a known given name alone right after a greeting, sign-off or relation word (``Hi Anna``,
+  ``my colleague Lukas``).
+
+``plausible_person`` filters PERSON spans from any source: no digits or symbols, capitalized,
+not a country, large city, month or weekday.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ][a-zà-öø-ÿąćęłńśźżšžčřďťňő]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zà-öø-ÿąćęłńśźżšžčřďťňő]+)?)"
+_PARTICLE = r"(?:(?:van\s(?:der\s|den\s|de\s)?|von\s(?:der\s)?|de\s(?:la\s)?|del\s|della\s|di\s|da\s|du\s|le\s|la\s|dos\s|das\s|ter\s|ten\s|op\s'?t\s)?)"
+_TITLES = (
+    r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Herrn|Frau|Hr|Fr|Mme|Mlle|Monsieur|Madame|"
+    r"Mademoiselle|Señor|Señora|Señorita|Sr|Sra|Srta|Don|Doña|Sig|Sig\.ra|Signor|Signora|"
+    r"Signorina|Dott|Dott\.ssa|Ing|Avv|dhr|mevr|mw|meneer|mevrouw|Pan|Pani|Pana|Panią|Panem|"
+    r"Panu|Senhor|Senhora|Maître|Me|Doktor|Docteur|Doctor"
+)
+_TITLE_NAME = re.compile(
+    rf"(?<![\w.])(?:{_TITLES})\.?\s+(?P<name>{_CAP}(?:\s{_PARTICLE}{_CAP}){{0,2}}|{_PARTICLE}{_CAP})"
+)
+_M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
+_WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
+_REST = re.compile(rf"(?:\s{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
+_GREETING = re.compile(
+    r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|regards|best|yours|sincerely|"
+    r"colleague|coworker|co-worker|friend|boss|manager|wife|husband|partner|son|daughter|mother|"
+    r"father|brother|sister|patient|client|customer|employee|neighbou?r|hallo|liebe|lieber|"
+    r"grüße|gruß|grüßen|danke|kollege|kollegin|chef|chefin|mitarbeiter|mitarbeiterin|bonjour|"
+    r"salut|cher|chère|merci|cordialement|collègue|hola|querido|querida|gracias|saludos|"
+    r"compañero|compañera|ciao|caro|cara|grazie|saluti|collega|hoi|beste|groeten|bedankt|"
+    r"cześć|dzień\s+dobry|drogi|droga|dziękuję|pozdrawiam|kolega|koleżanka|olá|obrigado|"
+    r"named|called|namens|appelle|llamo|chiamo|heet|nazywa|chama)\b)[,:]?\s+(?P<name>"
+    + _CAP
+    + r")(?![\w@])"
+)
+_NOT_SURNAME = {
+    "The", "And", "Or", "But", "In", "On", "At", "To", "For", "From", "With", "By", "Of", "Is",
+    "Was", "Are", "Has", "Had", "Will", "Can", "Der", "Die", "Das", "Und", "Ist", "Le", "La",
+    "Les", "Et", "Est", "El", "Los", "Las", "Y", "Il", "Lo", "Gli", "E", "Het", "En", "Een",
+    "I", "You", "He", "She", "We", "They", "It", "My", "Your", "His", "Her", "Our", "Their",
+    "Street", "Road", "Avenue", "Lane", "Straße", "Strasse", "Platz", "Weg", "Rue", "Via",
+    "Calle", "Plaza", "Straat", "Laan", "Ulica", "Station", "Airport", "Hospital", "University",
+    "School", "Bank", "Group", "Inc", "Ltd", "GmbH", "AG", "SA", "Team", "Project", "Day",
+}
+
+
+@cache
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    data = json.loads((Path(__file__).parent / "data" / "lexicon.json").read_text())
+    return frozenset(data["first_names"]), frozenset(n.lower() for n in data["not_names"])
+
+
+def plausible_person(value: str) -> bool:
+    """Whether a PERSON candidate looks like a name rather than a word, place, date or code."""
+    v = value.strip(" '’\"")
+    if not v or any(c.isdigit() or c in "@/\\#_=<>{}[]()" for c in v) or len(v) < 2:
+        return False
+    toks = [t for t in re.split(r"[\s,]+", v) if t]
+    if not any(t[0].isupper() for t in toks) or (v.isupper() and len(toks) == 1):
+        return False
+    _, not_names = lexicon()
+    return not (len(toks) == 1 and v.lower().removesuffix("'s") in not_names) and v.lower() not in not_names
+
+
+class NameRecognizer(EntityRecognizer):
+    """Names by title, by known given name plus surname, and by greeting context."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(
+            supported_entities=["PERSON"],
+            supported_language=language,
+            name=f"NameRecognizer_{language}",
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        firsts, not_names = lexicon()
+        out: list[RecognizerResult] = []
+        for rx in (_TITLE_NAME, _M_DOT):
+            for m in rx.finditer(text):
+                if m.group("name").lower() not in not_names:
+                    out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.8))
+        for m in _WORD.finditer(text):
+            rest = _REST.match(text, m.end()) if m.group() in firsts else None
+            if rest is None:
+                continue
+            end = m.end()
+            for tok in rest.group().split():
+                if tok in _NOT_SURNAME or tok.lower() in not_names:
+                    break
+                end = text.index(tok, end) + len(tok)
+            if end > m.end() and text[end - 1].isalpha() and text[end - 1].islower():
+                out.append(RecognizerResult("PERSON", m.start(), end, 0.75))
+        for m in _GREETING.finditer(text):
+            if m.group("name") in firsts:
+                out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
+        return out

@@ -1,0 +1,341 @@
+"""European identifiers, phone numbers and dates of birth as Presidio recognizers.
+
+Checksums come from python-stdnum, phone numbers from phonenumbers. Each recognizer finds
+candidates with a regular expression, validates them, and scores them by whether a context word
+(in any supported language) stands shortly before: identifiers whose checksum is weak (9 to 11
+digits that pass by chance once in ten or so) need that context, strong ones do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import phonenumbers
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from stdnum import iban
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.eu import vat
+from stdnum.fr import nir
+from stdnum.gb import nhs
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+
+
+def words(*ws: str) -> re.Pattern[str]:
+    """A case-insensitive regex matching any of ``ws`` as whole words."""
+    alts = "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+
+
+def near(text: str, start: int, end: int, ctx: re.Pattern[str], before: int = 60, after: int = 25) -> bool:
+    """Whether ``ctx`` matches in the window around ``text[start:end]``."""
+    return bool(ctx.search(text, max(0, start - before), start)) or bool(
+        ctx.search(text, end, min(len(text), end + after))
+    )
+
+
+def _compact(s: str) -> str:
+    return re.sub(r"[\s.\-/]", "", s).upper()
+
+
+@dataclass(frozen=True)
+class IdSpec:
+    """One identifier type: candidates, validator, context, scores."""
+
+    entity: str
+    pattern: str
+    validate: Callable[[str], bool]
+    context: re.Pattern[str]
+    score: float = 0.95
+    score_no_context: float | None = 0.95
+    flags: int = 0
+
+
+def _nino(s: str) -> bool:
+    c = _compact(s)
+    return (
+        c[0] not in "DFIQUV"
+        and c[1] not in "DFIOQUV"
+        and c[:2] not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+    )
+
+
+def _vat_shape(s: str) -> bool:
+    c = _compact(s)
+    return vat.is_valid(c) or (len(c) >= 8 and sum(ch.isdigit() for ch in c) >= 6)
+
+
+ID_SPECS: tuple[IdSpec, ...] = (
+    IdSpec(
+        "IBAN_CODE",
+        r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b",
+        iban.is_valid,
+        words("iban", "account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek", "bank"),
+        score=1.0,
+        score_no_context=1.0,
+    ),
+    IdSpec(
+        "DE_TAX_ID",
+        r"\b\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b",
+        idnr.is_valid,
+        words("steuer-id", "steuerid", "steuer-idnr", "idnr", "identifikationsnummer",
+              "steueridentifikationsnummer", "tax id", "tin", "steuernummer", "tax identification"),
+        score=0.95,
+        score_no_context=0.6,
+    ),
+    IdSpec(
+        "FR_NIR",
+        r"\b[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AB])[ .]?\d{3}[ .]?\d{3}[ .]?\d{2}\b",
+        nir.is_valid,
+        words("nir", "sécurité sociale", "securite sociale", "sécu", "insee", "social security",
+              "carte vitale", "numéro de sécu"),
+    ),
+    IdSpec(
+        "ES_DNI",
+        r"\b\d{8}[ -]?[A-Z]\b",
+        dni.is_valid,
+        words("dni", "nif", "documento", "identidad", "id", "carnet"),
+        score=0.95,
+        score_no_context=0.85,
+    ),
+    IdSpec(
+        "ES_NIE",
+        r"\b[XYZ][ -]?\d{7}[ -]?[A-Z]\b",
+        nie.is_valid,
+        words("nie", "extranjero", "residencia", "id", "nif"),
+    ),
+    IdSpec(
+        "IT_FISCAL_CODE",
+        r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b",
+        codicefiscale.is_valid,
+        words("codice fiscale", "cf", "fiscal code", "tax code", "c.f."),
+        flags=re.IGNORECASE,
+    ),
+    IdSpec(
+        "NL_BSN",
+        r"\b\d{4}[ .]?\d{2}[ .]?\d{3}\b",
+        bsn.is_valid,
+        words("bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen service number",
+              "burgerservice"),
+        score=0.9,
+        score_no_context=0.4,
+    ),
+    IdSpec(
+        "PL_PESEL",
+        r"\b\d{11}\b",
+        pesel.is_valid,
+        words("pesel"),
+        score=0.95,
+        score_no_context=0.6,
+    ),
+    IdSpec(
+        "UK_NINO",
+        r"\b[A-Z]{2}[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?[A-D]\b",
+        _nino,
+        words("national insurance", "nino", "ni number", "ni no", "insurance number", "ni"),
+        score=0.95,
+        score_no_context=0.7,
+    ),
+    IdSpec(
+        "UK_NHS",
+        r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
+        nhs.is_valid,
+        words("nhs", "nhs number", "health service"),
+        score=0.95,
+        score_no_context=None,
+    ),
+    IdSpec(
+        "EU_VAT",
+        r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI"
+        r"|SK|XI)[ ]?[0-9A-Z](?:[ ]?[0-9A-Z]){6,13}\b",
+        vat.is_valid,
+        words("vat", "tva", "ust", "ust-idnr", "ust-id", "umsatzsteuer", "iva", "btw", "nip", "mwst",
+              "partita iva", "vat number", "vat id", "numéro de tva"),
+        score=0.95,
+        score_no_context=0.9,
+    ),
+    IdSpec(
+        "EU_VAT",
+        r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI"
+        r"|SK|XI)[ ]?[0-9A-Z](?:[ ]?[0-9A-Z]){4,13}\b",
+        _vat_shape,
+        words("vat", "tva", "ust-idnr", "ust-id", "umsatzsteuer", "iva", "btw", "mwst",
+              "partita iva", "vat number", "vat id", "numéro de tva", "vat no"),
+        score=0.7,
+        score_no_context=None,
+    ),
+    IdSpec(
+        "PASSPORT",
+        r"\b(?=[A-Z0-9]*\d[A-Z0-9]*\d)[A-Z0-9]{8,9}\b",
+        lambda s: True,
+        words("passport", "reisepass", "pass", "passnummer", "pass-nr", "passeport", "pasaporte",
+              "passaporto", "paspoort", "paszport", "passport no", "ausweis", "personalausweis",
+              "carte d'identité", "cni", "id card", "identity card", "dowód", "paspoortnummer"),
+        score=0.85,
+        score_no_context=None,
+    ),
+)
+
+
+class IdRecognizer(EntityRecognizer):
+    """Candidates by regex, validated by a checksum, scored by context."""
+
+    def __init__(self, spec: IdSpec, language: str) -> None:
+        self.spec = spec
+        self.regex = re.compile(spec.pattern, spec.flags)
+        super().__init__(
+            supported_entities=[spec.entity],
+            supported_language=language,
+            name=f"IdRecognizer_{spec.entity}_{language}",
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        out = []
+        for m in self.regex.finditer(text):
+            start, end = m.span()
+            cand = _longest_valid(text, start, end, self.spec.validate)
+            if cand is None:
+                continue
+            start, end = cand
+            if near(text, start, end, self.spec.context):
+                score = self.spec.score
+            elif self.spec.score_no_context is None:
+                continue
+            else:
+                score = self.spec.score_no_context
+            out.append(RecognizerResult(self.spec.entity, start, end, score))
+        return out
+
+
+def _longest_valid(
+    text: str, start: int, end: int, validate: Callable[[str], bool]
+) -> tuple[int, int] | None:
+    """The longest prefix of ``text[start:end]`` ending at a group boundary that validates."""
+    ends = [end] + [m.start() for m in re.finditer(r" ", text[start:end])][::-1]
+    for e in ends:
+        e = e if e == end else start + e
+        try:
+            if validate(text[start:e]):
+                return start, e
+        except Exception:  # stdnum raises on shapes it cannot parse: not this type
+            continue
+    return None
+
+
+PHONE_CONTEXT = words("phone", "tel", "tel.", "telephone", "mobile", "cell", "call", "telefon",
+                      "handy", "mobil", "téléphone", "portable", "teléfono", "móvil", "telefono",
+                      "cellulare", "telefoon", "mobiel", "telefonu", "komórka", "whatsapp", "fax",
+                      "number", "nummer", "numéro", "número", "numero", "nr")
+_NOT_PHONE = words("isbn", "order", "invoice", "ticket", "version", "ref", "bestellung",
+                   "bestellnummer", "commande", "rechnung", "facture", "sku", "tracking", "issn",
+                   "doi", "serial", "build", "release", "pedido", "ordine", "zamówienie", "bestelling",
+                   "artikel", "article", "case", "incident")
+_LANG_REGIONS = {
+    "en": ("GB", "IE"),
+    "de": ("DE", "AT", "CH"),
+    "fr": ("FR", "BE", "CH"),
+    "es": ("ES",),
+    "it": ("IT",),
+    "nl": ("NL", "BE"),
+    "pl": ("PL",),
+    "pt": ("PT",),
+}
+
+
+class EuPhoneRecognizer(EntityRecognizer):
+    """Phone numbers of EU countries (international anywhere; national by the text's language)."""
+
+    def __init__(self, language: str) -> None:
+        self.regions = _LANG_REGIONS.get(language, ("GB",))
+        super().__init__(
+            supported_entities=["PHONE_NUMBER"],
+            supported_language=language,
+            name=f"EuPhoneRecognizer_{language}",
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if sum(c.isdigit() for c in text) < 6:
+            return []
+        found: dict[tuple[int, int], float] = {}
+        for region in self.regions:
+            for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
+                for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+                    span = (m.start, m.end)
+                    if span in found or near(text, m.start, m.end, _NOT_PHONE, 30, 0):
+                        continue
+                    ctx = near(text, m.start, m.end, PHONE_CONTEXT, 40, 0)
+                    if leniency == phonenumbers.Leniency.VALID:
+                        found[span] = 0.95 if ctx else 0.75
+                    elif ctx and sum(c.isdigit() for c in m.raw_string) >= 7:
+                        found[span] = 0.7
+        return [RecognizerResult("PHONE_NUMBER", a, b, s) for (a, b), s in found.items()]
+
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    "januar|jänner|februar|märz|maerz|mai|juni|juli|oktober|dezember|"
+    "janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    "januari|februari|maart|mei|augustus|"
+    "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|"
+    "listopada|grudnia"
+)
+DATE = re.compile(
+    r"\b(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?(?:19|20)\d{2}"
+    r"|(?:19|20)\d{2}-\d{2}-\d{2}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er|\.|º)?\s(?:de\s)?(?:{_MONTHS})\.?,?\s(?:de\s)?(?:19|20)\d{{2}}"
+    rf"|(?:{_MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?,?\s(?:19|20)\d{{2}})\b",
+    re.IGNORECASE,
+)
+DOB_CONTEXT = words("born", "birth", "dob", "d.o.b.", "date of birth", "birthday", "birthdate",
+                    "geboren", "geb.", "geburtsdatum", "geburtstag", "né", "née", "naissance",
+                    "nacido", "nacida", "nacimiento", "nato", "nata", "nascita", "geboortedatum",
+                    "urodzony", "urodzona", "urodzenia", "urodzin", "nascido", "nascida")
+
+
+class DateOfBirthRecognizer(EntityRecognizer):
+    """Dates preceded (or closely followed) by a birth context word; other dates are not PII."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(
+            supported_entities=["DATE_OF_BIRTH"],
+            supported_language=language,
+            name=f"DateOfBirthRecognizer_{language}",
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        return [
+            RecognizerResult("DATE_OF_BIRTH", m.start(), m.end(), 0.9)
+            for m in DATE.finditer(text)
+            if near(text, m.start(), m.end(), DOB_CONTEXT, 50, 15)
+        ]
+
+
+def id_recognizers(languages: Iterable[str]) -> list[EntityRecognizer]:
+    out: list[EntityRecognizer] = []
+    for lang in languages:
+        out += [IdRecognizer(spec, lang) for spec in ID_SPECS]
+        out += [EuPhoneRecognizer(lang), DateOfBirthRecognizer(lang)]
+    return out

@@ -1,0 +1,28 @@
+"""Entry points run inside detection worker processes (one ``Engine`` per process)."""
+
+from __future__ import annotations
+
+import os
+
+from proxy.detect.corrections import Corrections
+from proxy.detect.engine import Engine, EngineConfig, SpanTuple
+
+_engine: Engine | None = None
+WARMUP_TEXT = "Hi, I am Anna Schmidt, anna.schmidt@example.com, +49 30 901820. Merci, Marie Dupont."
+
+
+def init(cfg: EngineConfig) -> None:
+    global _engine
+    _engine = Engine(cfg)
+    _engine.analyze_batch([WARMUP_TEXT])
+
+
+def analyze(texts: list[str], corrections: Corrections | None) -> list[list[SpanTuple]]:
+    if _engine is None:
+        raise RuntimeError("detection worker is not initialized")
+    return _engine.analyze_batch(texts, corrections)
+
+
+def ping() -> int:
+    analyze([WARMUP_TEXT], None)
+    return os.getpid()
