@@ -663,6 +663,74 @@ def print_tables(phases: list[Phase], conv: dict[str, Any], acc: list[dict[str, 
     console.print(t)
 
 
+README_START, README_END = "<!-- overhead:start -->", "<!-- overhead:end -->"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The run's tables in Markdown, for bench/README.md."""
+    meta = result["meta"]
+    st = meta["settings"]
+    lines = [
+        f"Run {meta['date']} on {meta['machine']['cpus']} cores ({meta['machine']['platform']}), "
+        f"commit {meta['versions'].get('privacy-proxy commit')}, {meta['versions']['litellm']}; "
+        f"load average before/after: {meta['loadavg_before'][0]} / {meta['loadavg_after'][0]}; "
+        "requests per phase: "
+        + ", ".join(f"{n} at {c} client{'s' * (c != '1')}" for c, n in st["requests"].items())
+        + (" (quick)." if st["quick"] else "."),
+        "",
+    ]
+    for stream in (False, True):
+        head = ["target", "prompt", "clients", "n", "errors", "unfaithful", "p50 ms", "p99 ms",
+                "added p50", "added p99", "rps"]
+        if stream:
+            head += ["TTFC p50", "added TTFC p50", "added TTFC p99"]
+        lines += [f"**{'Streaming' if stream else 'Non-streaming'}**", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for p in result["phases"]:
+            if p["stream"] != stream:
+                continue
+            row = [p["target"], p["prompt"], str(p["clients"]), str(p["requests"]),
+                   str(p["errors"]), str(p["unfaithful"]), _f(p["latency_ms"].get("p50"), 2),
+                   _f(p["latency_ms"].get("p99"), 2), _f(p["added_ms"].get("p50"), 2),
+                   _f(p["added_ms"].get("p99"), 2), _f(p["rps"])]
+            if stream:
+                row += [_f(p["ttfc_ms"].get("p50"), 2), _f(p["added_ttfc_ms"].get("p50"), 2),
+                        _f(p["added_ttfc_ms"].get("p99"), 2)]
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    conv = result["conversation"]
+    names = [n for n in conv if n != "fake"]
+    head = ["turn", "fake ms"]
+    for n in names:
+        head.append(f"{n} added ms")
+        if any("detect_ms_p50" in r for r in conv[n]["turns"]):
+            head.append(f"{n} detect ms")
+    lines += ["**Ten-turn conversation** (1 client, median per turn over "
+              f"{conv.get('fake', {}).get('conversations')} conversations)", "",
+              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i in range(len(conv.get("fake", {}).get("turns", []))):
+        row = [str(i + 1), _f(conv["fake"]["turns"][i]["latency_ms_p50"], 2)]
+        for n in names:
+            t = conv[n]["turns"][i] if i < len(conv[n]["turns"]) else {}
+            row.append(_f(t.get("added_ms_p50"), 2))
+            if any("detect_ms_p50" in r for r in conv[n]["turns"]):
+                row.append(_f(t.get("detect_ms_p50"), 2))
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "**Issue 7 acceptance**", "", "| criterion | value | bound | verdict | detail |",
+              "|---|---|---|---|---|"]
+    for a in result["acceptance"]:
+        verdict = {True: "pass", False: "FAIL", None: "–"}[a["pass"]]
+        lines.append(f"| {a['criterion']} | {_f(a['value'], 3)} | {a['bound']} | {verdict} | "
+                     f"{a['detail']} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(path: Path, result: dict[str, Any]) -> None:
+    text = path.read_text()
+    start, end = text.index(README_START), text.index(README_END)
+    path.write_text(text[: start + len(README_START)] + "\n" + markdown(result) + text[end:])
+
+
 def versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {}
     for dist in ("presidio-analyzer", "spacy", "aiohttp"):
@@ -761,6 +829,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--start-timeout", type=float, default=180.0)
     ap.add_argument("--log-dir", default=None, help="keep the services' logs here")
     ap.add_argument("--out", default=str(BENCH / "results" / "overhead.json"))
+    ap.add_argument("--readme", action="store_true",
+                    help="also put the tables into bench/README.md")
+    ap.add_argument("--render", metavar="JSON",
+                    help="run nothing: put the tables of an earlier run into bench/README.md")
     args = ap.parse_args(argv)
     args.targets = [t for t in args.targets.split(",") if t and t != "fake"]
     unknown = set(args.targets) - set(TARGETS)
@@ -772,6 +844,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.render:
+        update_readme(BENCH / "README.md", json.loads(Path(args.render).read_text()))
+        return
     with contextlib.suppress(ImportError):
         import uvloop
 
@@ -783,6 +858,9 @@ def main(argv: list[str] | None = None) -> None:
     tmp.write_text(json.dumps(result, indent=2) + "\n")
     tmp.replace(out)
     console.print(f"wrote {out}")
+    if args.readme:
+        update_readme(BENCH / "README.md", result)
+        console.print(f"updated {BENCH / 'README.md'}")
 
 
 if __name__ == "__main__":
