@@ -253,6 +253,7 @@ def fake_secrets(tenants: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
             "admin-keys.json": json.dumps([hash_key("sk-helm-admin")]),
         },
         "model-api-key": {"api-key": secrets.token_hex(16)},
+        "pp-privacy-proxy-postgresql": {"password": secrets.token_hex(16)},
     }
 
 

@@ -41,8 +41,14 @@ def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 
 
 def test_every_container_is_non_root_unprivileged_read_only_with_limits(scenario: str) -> None:
-    specs = pod_specs(rendered(scenario))
+    objs = rendered(scenario)
+    specs = pod_specs(objs)
     assert specs
+    claims = {
+        t["metadata"]["name"]: {"persistentVolumeClaim": {}}
+        for o in by_kind(objs, "StatefulSet")
+        for t in o["spec"].get("volumeClaimTemplates", [])
+    }
     for name, spec in specs:
         pod_sc = spec["securityContext"]
         assert pod_sc["runAsNonRoot"] is True, name
@@ -62,7 +68,7 @@ def test_every_container_is_non_root_unprivileged_read_only_with_limits(scenario
             for kind in ("requests", "limits"):
                 assert {"cpu", "memory"} <= set(c["resources"][kind]), f"{where} {kind}"
             writable = {m["mountPath"] for m in c.get("volumeMounts", []) if not m.get("readOnly")}
-            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            volumes = claims | {v["name"]: v for v in spec.get("volumes", [])}
             for m in c.get("volumeMounts", []):
                 if not m.get("readOnly"):
                     v = volumes[m["name"]]
@@ -118,8 +124,9 @@ def test_proxy_egress_is_only_dns_model_postgres_and_provider_cidrs(scenario: st
     assert ports[0] == [(53, "TCP"), (53, "UDP")]
     model_enabled = values.get("model", {}).get("enabled", True)
     expected = 1 + (1 if model_enabled or values["networkPolicy"].get("externalModel") else 0)
+    bundled = values.get("postgresql", {}).get("enabled", False)
     postgres = values.get("networkPolicy", {}).get("postgres", [])
-    expected += 1 if postgres else 0
+    expected += 1 if postgres or bundled else 0
     ext = values.get("externalProvider", {})
     cidrs = ext.get("egressCidrs", []) if ext.get("enabled", True) else []
     expected += 1 if cidrs else 0
@@ -169,7 +176,11 @@ def test_no_secret_value_is_rendered(scenario: str) -> None:
     for name, spec in pod_specs(objs):
         for c in _containers(spec):
             for env in c.get("env", []):
-                if env["name"] in SECRET_ENV:
+                if env["name"] == "PRIVACY_PROXY_AUDIT__POSTGRES_DSN" and "value" in env:
+                    # The bundled database's DSN names no password (it comes from PGPASSWORD).
+                    assert re.fullmatch(r"postgresql://\w+@[\w.-]+:5432/\w+", env["value"])
+                    continue
+                if env["name"] in SECRET_ENV or env["name"] == "PGPASSWORD":
                     assert set(env) == {"name", "valueFrom"}, f"{name}/{c['name']} {env['name']}"
                     assert "secretKeyRef" in env["valueFrom"]
                 assert not re.search(r"(key|token|password|secret|dsn)", env["name"], re.I) or (
@@ -346,3 +357,25 @@ def test_url_source_requires_a_sha256() -> None:
 
     with pytest.raises(helm.HelmError, match="sha256"):
         render_objects({"model": {"gguf": {"source": "url", "url": "http://a/b.gguf"}}})
+
+
+def test_bundled_postgresql_answers_only_the_proxy_and_reaches_nothing() -> None:
+    objs = rendered("bundled-postgresql")
+    (sts,) = by_kind(objs, "StatefulSet")
+    labels = sts["spec"]["template"]["metadata"]["labels"]
+    (policy,) = [
+        p
+        for p in by_kind(objs, "NetworkPolicy")
+        if _matches(p["spec"]["podSelector"]["matchLabels"], labels)
+    ]
+    assert policy["spec"]["egress"] == []
+    proxy = one(objs, "Deployment", "pp-privacy-proxy")
+    (rule,) = policy["spec"]["ingress"]
+    (peer,) = rule["from"]
+    assert _matches(
+        peer["podSelector"]["matchLabels"], proxy["spec"]["template"]["metadata"]["labels"]
+    )
+    egress = one(objs, "NetworkPolicy", "pp-privacy-proxy")["spec"]["egress"]
+    to_pg = [r for r in egress if r["ports"] == [{"port": 5432, "protocol": "TCP"}]]
+    assert _matches(to_pg[0]["to"][0]["podSelector"]["matchLabels"], labels)
+    assert not by_kind(rendered("default"), "StatefulSet"), "no database unless asked"

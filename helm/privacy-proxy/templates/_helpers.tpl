@@ -124,3 +124,7 @@ seccompProfile:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{- define "privacy-proxy.postgresSecretName" -}}
+{{- default (printf "%s-postgresql" (include "privacy-proxy.fullname" .)) .Values.postgresql.passwordSecret }}
+{{- end }}
