@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from proxy.audit.records import Digester, validate
+from proxy.audit.records import Digester, Entry, validate
 from proxy.audit.store import PruneSpec, Store
 from proxy.audit.types import AuditError
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Op:
-    records: list[dict[str, Any]]
+    records: list[Entry]
     fut: asyncio.Future[list[int]]
     reason: str | None = None
     prune: list[PruneSpec] = field(default_factory=list)
@@ -28,10 +28,11 @@ class _Op:
 class MerkleAuditLog:
     """``AuditLog`` over a ``Store``.
 
-    Appends wait in a queue; one task takes up to ``batch_max`` of them (waiting ``batch_wait_ms``
-    after the first for more) and commits them in one store transaction, then resolves every
-    waiter with its leaf index, or with AuditError if the commit failed. A heartbeat task asks for
-    an ``interval`` checkpoint a few times per ``interval_s``; the store signs one only when due.
+    Appends wait in a queue; one task takes up to ``batch_max`` of them (under concurrent load
+    waiting up to ``batch_wait_ms`` for more) and commits them in one store transaction, then
+    resolves every waiter with its leaf index, or with AuditError if the commit failed. A
+    heartbeat task asks for an ``interval`` checkpoint a few times per ``interval_s``; the store
+    signs one only when due.
     """
 
     def __init__(
@@ -64,8 +65,7 @@ class MerkleAuditLog:
         await self.checkpoint("start")
 
     async def append(self, record: dict[str, Any]) -> int:
-        rec = validate(record)
-        return (await self._submit([rec]))[0]
+        return (await self._submit([validate(record)]))[0]
 
     async def append_many(self, records: list[dict[str, Any]]) -> list[int]:
         return await self._submit([validate(r) for r in records])
@@ -105,7 +105,7 @@ class MerkleAuditLog:
 
     async def _submit(
         self,
-        records: list[dict[str, Any]],
+        records: list[Entry],
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]:
@@ -117,10 +117,13 @@ class MerkleAuditLog:
         return await asyncio.shield(fut)
 
     async def _batcher(self) -> None:
+        loaded = False
         while True:
             ops = [await self._queue.get()]
             n = len(ops[0].records)
-            deadline = asyncio.get_running_loop().time() + self.batch_wait
+            # Wait for company only under concurrent load; a lone append commits at once.
+            wait = self.batch_wait if loaded else 0.0
+            deadline = asyncio.get_running_loop().time() + wait
             while n < self.batch_max and not (ops[-1].reason or ops[-1].prune):
                 try:
                     op = self._queue.get_nowait()
@@ -134,6 +137,7 @@ class MerkleAuditLog:
                         break
                 ops.append(op)
                 n += len(op.records)
+            loaded = len(ops) > 1
             await self._commit(ops)
 
     async def _commit(self, ops: list[_Op]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from proxy.audit.records import Entry, entry
 from proxy.audit.sequencer import Head, LeafRow, Sequencer
 from proxy.audit.store import CheckpointRow, PruneSpec, prune_record
 from proxy.audit.types import AuditError
@@ -104,7 +105,7 @@ class PostgresStore:
 
     async def write(
         self,
-        records: list[dict[str, Any]],
+        records: list[Entry],
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]:
@@ -117,7 +118,9 @@ class PostgresStore:
                     "SELECT size, frontier, last_cp_time, last_cp_size FROM head WHERE id = 1"
                 )
                 head = Head(row[0], Head.split(bytes(row[1])), row[2], row[3])
-                extra = [prune_record(p, await self._prune(c, p, head.size)) for p in prune or []]
+                extra = [
+                    entry(prune_record(p, await self._prune(c, p, head.size))) for p in prune or []
+                ]
                 seq = self.sequencer.sequence(head, records + extra, reason)
                 if seq.leaves:
                     await c.copy_records_to_table(

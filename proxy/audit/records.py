@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,20 @@ def canonical(obj: Any) -> bytes:
         raise AuditError(f"record is not canonical JSON: {type(e).__name__}") from None
 
 
-def validate(record: Any) -> dict[str, Any]:
-    """Check a record's shape; returns a copy. Raises AuditError naming the field, never a value."""
+@dataclass(frozen=True)
+class Entry:
+    """A record and its RFC 8785 bytes, canonicalised once, when it is appended."""
+
+    record: dict[str, Any]
+    data: bytes
+
+
+def entry(record: dict[str, Any]) -> Entry:
+    return Entry(record, canonical(record))
+
+
+def validate(record: Any) -> Entry:
+    """Check a record's shape. Raises AuditError naming the field, never a value."""
     if not isinstance(record, dict) or not isinstance(record.get("kind"), str):
         raise AuditError("audit record must be a mapping with a string 'kind'")
     digests = record.get("value_digests", [])
@@ -91,13 +104,27 @@ def validate(record: Any) -> dict[str, Any]:
         for k, v in entities.items()
     ):
         raise AuditError("audit record field 'entities' must map entity types to counts")
-    out = dict(record)
-    canonical(out)
-    return out
+    return entry(dict(record))
 
 
 def leaf_object(index: int, logged_at: str, record: dict[str, Any]) -> dict[str, Any]:
     return {"index": index, "logged_at": logged_at, "record": record}
+
+
+def leaf_bytes(index: int, logged_at: str, record_data: bytes) -> bytes:
+    """``canonical(leaf_object(...))`` from the record's canonical bytes (RFC 8785 orders the keys
+    index < logged_at < record, and a member's canonical form does not depend on its parent)."""
+    return b"".join(
+        (
+            b'{"index":',
+            canonical(index),
+            b',"logged_at":',
+            canonical(logged_at),
+            b',"record":',
+            record_data,
+            b"}",
+        )
+    )
 
 
 def normalize_value(value: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from proxy.audit.merkle import Frontier, leaf_hash
-from proxy.audit.records import canonical, leaf_object, rfc3339
+from proxy.audit.records import Entry, leaf_bytes, rfc3339
 from proxy.audit.signing import KeyRing
 
 # Checkpoint reasons: size (every N records), interval (T seconds, also when idle), start, stop,
@@ -69,15 +69,15 @@ class Sequencer:
         self.interval_s = interval_s
         self.clock = clock
 
-    def sequence(self, head: Head, records: list[dict[str, Any]], reason: str | None) -> Sequenced:
+    def sequence(self, head: Head, entries: list[Entry], reason: str | None) -> Sequenced:
         now = self.clock()
         logged_at = rfc3339(now)
         tree = Frontier(head.size, head.frontier)
         leaves: list[LeafRow] = []
         digests: list[tuple[str, int]] = []
-        for rec in records:
-            idx = tree.size
-            data = canonical(leaf_object(idx, logged_at, rec))
+        for e in entries:
+            rec, idx = e.record, tree.size
+            data = leaf_bytes(idx, logged_at, e.data)
             lh = leaf_hash(data)
             tree.append(lh)
             tenant = rec.get("tenant")
@@ -98,7 +98,7 @@ class Sequencer:
             why = reason
         elif tree.size // self.every > head.size // self.every:
             why = "size"
-        elif due and (reason == "interval" or records):
+        elif due and (reason == "interval" or entries):
             why = "interval"
         checkpoint = None
         new = Head(tree.size, tree.hashes, head.last_cp_time, head.last_cp_size)

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from proxy.audit.records import Entry, entry
 from proxy.audit.sequencer import Head, LeafRow, Sequencer
 from proxy.audit.store import CheckpointRow, PruneSpec, prune_record
 from proxy.audit.types import AuditError
@@ -90,15 +91,13 @@ class SQLiteStore:
 
     async def write(
         self,
-        records: list[dict[str, Any]],
+        records: list[Entry],
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]:
         return await self._run(self._write, records, reason, prune or [])
 
-    def _write(
-        self, records: list[dict[str, Any]], reason: str | None, prune: list[PruneSpec]
-    ) -> list[int]:
+    def _write(self, records: list[Entry], reason: str | None, prune: list[PruneSpec]) -> list[int]:
         conn = self._conn
         if conn is None:
             raise AuditError("audit store is not open")
@@ -109,7 +108,7 @@ class SQLiteStore:
                     "SELECT size, frontier, last_cp_time, last_cp_size FROM head WHERE id = 1"
                 ).fetchone()
                 head = Head(size, Head.split(frontier), cp_time, cp_size)
-                extra = [prune_record(p, self._prune(conn, p, size)) for p in prune]
+                extra = [entry(prune_record(p, self._prune(conn, p, size))) for p in prune]
                 seq = self.sequencer.sequence(head, records + extra, reason)
                 conn.executemany(
                     f"INSERT INTO leaves ({_COLS}) VALUES (?, ?, ?, ?, ?, ?)",

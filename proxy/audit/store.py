@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from proxy.audit.records import Entry
 from proxy.audit.sequencer import LeafRow, Sequencer
 
 
@@ -42,7 +43,7 @@ class Store(Protocol):
 
     async def write(
         self,
-        records: list[dict[str, Any]],
+        records: list[Entry],
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]: ...

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from proxy.audit import open_audit_log, open_store
+from proxy.audit.records import canonical, leaf_bytes, leaf_object
 from proxy.audit.signing import load_public_keys
 from proxy.audit.types import AuditError
 from proxy.audit.verify import verify_store
@@ -147,3 +148,17 @@ async def test_rotated_keys_keep_old_checkpoints_verifiable(tmp_path: Path) -> N
     async with open_store(s, clock).reader() as r:
         rep = await verify_store(r, keys[1:], origin=s.audit.origin, interval_s=60, now=clock.t)
     assert rep.kinds == {"unknown_key"}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"kind": "request", "latency_ms": {"detect": 1e21, "x": 0.1, "y": -0.0}, "n": 10**15},
+        {"kind": "admin.x", "text": "é \u2028 😀 \"q\" \\", "ünï": [True, None, {"b": 1, "a": 2}]},
+    ],
+)
+def test_leaf_bytes_equal_canonical_leaf_object(record: dict) -> None:
+    data = canonical(record)
+    assert leaf_bytes(12, "2026-05-28T00:00:00.000000Z", data) == canonical(
+        leaf_object(12, "2026-05-28T00:00:00.000000Z", record)
+    )
