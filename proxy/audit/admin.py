@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aiohttp import web
@@ -145,7 +144,7 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
                     keys,
                     origin=cfg.origin,
                     interval_s=cfg.checkpoint_interval_s,
-                    now=time.time(),
+                    now=log.clock(),
                 )
         except AuditError as e:
             raise unavailable(e) from None
@@ -153,7 +152,7 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
 
     async def prune(req: web.Request) -> web.Response:
         try:
-            indexes = await log.prune(prune_specs(settings, time.time()))
+            indexes = await log.prune(prune_specs(settings, log.clock()))
         except AuditError as e:
             raise unavailable(e) from None
         return web.json_response({"prune_records": indexes})

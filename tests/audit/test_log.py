@@ -154,7 +154,7 @@ async def test_rotated_keys_keep_old_checkpoints_verifiable(tmp_path: Path) -> N
     "record",
     [
         {"kind": "request", "latency_ms": {"detect": 1e21, "x": 0.1, "y": -0.0}, "n": 10**15},
-        {"kind": "admin.x", "text": "é \u2028 😀 \"q\" \\", "ünï": [True, None, {"b": 1, "a": 2}]},
+        {"kind": "admin.x", "text": 'é \u2028 😀 "q" \\', "ünï": [True, None, {"b": 1, "a": 2}]},
     ],
 )
 def test_leaf_bytes_equal_canonical_leaf_object(record: dict) -> None:
