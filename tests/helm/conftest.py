@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import functools
+import json
+import secrets
 from pathlib import Path
 from typing import Any
 
 import helm_python as helm
 import pytest
 import yaml
+
+from proxy.config import hash_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = ROOT / "helm" / "privacy-proxy"
@@ -158,3 +162,19 @@ def materialize_proxy_pod(
             )
         env[e["name"]] = value
     return config_path, env
+
+
+def fake_secrets(tenants: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """What an operator puts in the Secrets the chart references (test values, no real secrets)."""
+    return {
+        "pp-privacy-proxy-secrets": {
+            "postgres-dsn": "postgresql://postgres@127.0.0.1:5432/test",
+            "audit-hmac-key": secrets.token_hex(32),
+            "pseudonym-key": secrets.token_hex(32),
+            "external-api-key": "sk-fake-provider",
+            "tenants.json": json.dumps(tenants),
+            "admin-keys.json": json.dumps([hash_key("sk-helm-admin")]),
+        },
+        "model-api-key": {"api-key": secrets.token_hex(16)},
+        "pp-privacy-proxy-postgresql": {"password": secrets.token_hex(16)},
+    }

@@ -7,7 +7,6 @@ import copy
 import json
 import os
 import re
-import secrets
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from tests.helm.conftest import (
     SCENARIOS,
     by_kind,
     container,
+    fake_secrets,
     load_chart,
     materialize_mounts,
     materialize_proxy_pod,
@@ -239,22 +239,6 @@ def test_other_release_names_and_overrides_render() -> None:
     assert names == {"gateway", "gateway-model"}
     cfg = yaml.safe_load(one(objs, "ConfigMap", "gateway-config")["data"]["config.yaml"])
     assert cfg["local"]["base_url"] == "http://gateway-model:8080/v1"
-
-
-def fake_secrets(tenants: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """What an operator puts in the Secrets the chart references (test values, no real secrets)."""
-    return {
-        "pp-privacy-proxy-secrets": {
-            "postgres-dsn": "postgresql://postgres@127.0.0.1:5432/test",
-            "audit-hmac-key": secrets.token_hex(32),
-            "pseudonym-key": secrets.token_hex(32),
-            "external-api-key": "sk-fake-provider",
-            "tenants.json": json.dumps(tenants),
-            "admin-keys.json": json.dumps([hash_key("sk-helm-admin")]),
-        },
-        "model-api-key": {"api-key": secrets.token_hex(16)},
-        "pp-privacy-proxy-postgresql": {"password": secrets.token_hex(16)},
-    }
 
 
 def test_rendered_config_is_accepted_by_the_proxy(
