@@ -85,6 +85,7 @@ class PostgresStore:
             min_size=1,
             max_size=self.pool_size,
             timeout=10,
+            command_timeout=30,  # a stuck store fails the request instead of hanging it
             server_settings={"search_path": self.schema},
         )
 
@@ -179,12 +180,23 @@ class PostgresStore:
         return len(idx)
 
     async def ready(self) -> bool:
+        """The store accepts a leaf: a probe insert, rolled back (no lock taken, nothing kept)."""
         if self._pool is None:
             return False
         try:
             async with self._pool.acquire(timeout=5) as c:
-                for table in ("head", "leaves", "digests", "checkpoints"):
+                for table in ("head", "digests", "checkpoints"):
                     await c.fetch(f"SELECT * FROM {table} LIMIT 0", timeout=5)
+                tr = c.transaction()
+                await tr.start()
+                try:
+                    await c.execute(
+                        "INSERT INTO leaves (idx, logged_at, kind, leaf_hash)"
+                        " VALUES (-1, '', 'probe', ''::bytea)",
+                        timeout=5,
+                    )
+                finally:
+                    await tr.rollback()
         except _ERRORS:
             return False
         return True
