@@ -271,6 +271,7 @@ def test_gpu_model_server_shape() -> None:
     assert c["command"] == ["/app/llama-server"]
     assert "--parallel=8" in c["args"] and "--ctx-size=65536" in c["args"]
     assert "--model=/models/model.gguf" in c["args"]
+    assert "--no-slots" in c["args"], "/slots would expose the prompts being processed"
     assert "ghcr.io/ggml-org/llama.cpp:server-cuda-" in c["image"]
     vllm = one(rendered("vllm"), "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
     assert vllm["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
