@@ -380,3 +380,15 @@ def test_bundled_postgresql_answers_only_the_proxy_and_reaches_nothing() -> None
     to_pg = [r for r in egress if r["ports"] == [{"port": 5432, "protocol": "TCP"}]]
     assert _matches(to_pg[0]["to"][0]["podSelector"]["matchLabels"], labels)
     assert not by_kind(rendered("default"), "StatefulSet"), "no database unless asked"
+
+
+def test_serving_containers_have_probes_and_configmaps_fit(scenario: str) -> None:
+    objs = rendered(scenario)
+    for o in objs:
+        if o["kind"] in {"Deployment", "StatefulSet"}:
+            for c in o["spec"]["template"]["spec"]["containers"]:
+                where = f"{o['metadata']['name']}/{c['name']}"
+                assert "readinessProbe" in c and "livenessProbe" in c, where
+    for cm in by_kind(objs, "ConfigMap"):
+        size = sum(len(v.encode()) for v in cm["data"].values())
+        assert size < 900 * 1024, f"{cm['metadata']['name']} is near the 1 MiB ConfigMap limit"
