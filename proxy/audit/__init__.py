@@ -24,11 +24,15 @@ from proxy.config import Settings
 __all__ = ["AuditError", "AuditLog", "MerkleAuditLog", "open_audit_log", "open_store"]
 
 
-def open_store(settings: Settings, clock: Callable[[], float] = time.time) -> Store:
-    """The configured store (not yet opened), with its sequencer and signing keys."""
+def open_store(
+    settings: Settings, clock: Callable[[], float] = time.time, *, sign: bool = True
+) -> Store:
+    """The configured store (not yet opened), with its sequencer and signing keys. With
+    ``sign=False`` (readers: verify, exports) no signing key is created or loaded."""
     cfg = settings.audit
     keyring = KeyRing(settings.signing_key_dir, clock)
-    keyring.ensure()
+    if sign:
+        keyring.ensure()
     seq = Sequencer(cfg.origin, keyring, cfg.checkpoint_every, cfg.checkpoint_interval_s, clock)
     if cfg.store == "postgres":
         from proxy.audit.postgres import PostgresStore

@@ -132,7 +132,7 @@ def _write(args: argparse.Namespace, text: str) -> None:
 async def _with_reader(settings: Settings, fn: Any) -> Any:
     from proxy.audit import open_store
 
-    async with open_store(settings).reader() as reader:
+    async with open_store(settings, sign=False).reader() as reader:
         return await fn(reader)
 
 
@@ -143,7 +143,11 @@ def _verify(args: argparse.Namespace) -> int:
     settings = _settings(args)
     keys_file = args.public_keys or settings.signing_key_dir / "keys.json"
     if args.proof:
-        bundle = json.loads(args.proof.read_text())
+        try:
+            bundle = json.loads(args.proof.read_text())
+        except (OSError, ValueError) as e:
+            err.print(f"[red]cannot read proof bundle:[/] {e}")
+            return 2
         keys = load_public_keys(keys_file) if keys_file.exists() else None
         if keys is None:
             err.print(
@@ -152,7 +156,11 @@ def _verify(args: argparse.Namespace) -> int:
             )
         rep = verify_bundle(bundle, keys)
     else:
-        keys = load_public_keys(keys_file)
+        try:
+            keys = load_public_keys(keys_file)
+        except AuditError as e:
+            err.print(f"[red]audit error:[/] {e}")
+            return 2
 
         async def go(reader: Any) -> Any:
             return await verify_store(
@@ -271,7 +279,7 @@ def _subject(args: argparse.Namespace) -> int:
             async with log.store.reader() as reader:
                 return await subject_bundle(reader, digests, keys, settings.audit.origin)
         finally:
-            await log.close()
+            await log.close(stop=False)
 
     bundle = _run(go())
     _write(args, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
@@ -304,7 +312,7 @@ def _prune(args: argparse.Namespace) -> int:
         try:
             return await log.prune(prune_specs(settings, time.time()))
         finally:
-            await log.close()
+            await log.close(stop=False)
 
     indexes = _run(go())
     print(f"pruned per tenant retention; prune records at {indexes}")
@@ -330,7 +338,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
             await log.checkpoint("export")
             return kid
         finally:
-            await log.close()
+            await log.close(stop=False)
 
     print(f"new signing key {_run(go())}")
     return 0

@@ -86,11 +86,14 @@ class MerkleAuditLog:
             return False
         return await self.store.ready()
 
-    async def close(self) -> None:
+    async def close(self, stop: bool = True) -> None:
+        """Sign a last checkpoint and stop. ``stop=False`` (short-lived writers such as the CLI
+        next to a running proxy) signs an ``export`` checkpoint instead of ``stop``, which would
+        excuse the silence after it."""
         if not self._started:
             return
         with contextlib.suppress(AuditError):
-            await self.checkpoint("stop")
+            await self.checkpoint("stop" if stop else "export")
         self._started = False
         for t in self._tasks:
             t.cancel()
