@@ -64,8 +64,21 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="do not require a recent checkpoint (log copied from a running proxy)",
     )
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkpoint kept outside the log (from `audit checkpoint`); repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_verify)
+
+    p = _common(
+        asub.add_parser("checkpoint", help="sign a checkpoint now and print it, to keep elsewhere")
+    )
+    _out(p)
+    p.set_defaults(func=_checkpoint)
 
     p = _common(asub.add_parser("export", help="export records as JSONL or CSV"))
     p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
@@ -138,7 +151,7 @@ async def _with_reader(settings: Settings, fn: Any) -> Any:
 
 def _verify(args: argparse.Namespace) -> int:
     from proxy.audit.signing import load_public_keys
-    from proxy.audit.verify import verify_bundle, verify_store
+    from proxy.audit.verify import read_checkpoint_file, verify_bundle, verify_store
 
     settings = _settings(args)
     keys_file = args.public_keys or settings.signing_key_dir / "keys.json"
@@ -158,7 +171,8 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         try:
             keys = load_public_keys(keys_file)
-        except AuditError as e:
+            witnessed = [read_checkpoint_file(json.loads(f.read_text())) for f in args.checkpoint]
+        except (OSError, ValueError, AuditError) as e:
             err.print(f"[red]audit error:[/] {e}")
             return 2
 
@@ -169,6 +183,7 @@ def _verify(args: argparse.Namespace) -> int:
                 origin=settings.audit.origin,
                 interval_s=settings.audit.checkpoint_interval_s,
                 now=None if args.no_tail_check else time.time(),
+                witnessed=witnessed,
             )
 
         rep = _run(_with_reader(settings, go))
@@ -187,6 +202,26 @@ def _verify(args: argparse.Namespace) -> int:
                 table.add_row(f.kind, "" if f.index is None else str(f.index), f.message)
             con.print(table)
     return 0 if rep.ok else 1
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    from proxy.audit import open_audit_log
+    from proxy.audit.verify import checkpoint_file
+
+    settings = _settings(args)
+
+    async def go() -> dict[str, str]:
+        log = open_audit_log(settings)
+        await log.start()
+        try:
+            await log.checkpoint("export")
+        finally:
+            await log.close(stop=False)
+        async with log.store.reader() as reader:
+            return checkpoint_file((await reader.checkpoints())[-1])
+
+    _write(args, json.dumps(_run(go()), indent=2) + "\n")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 from proxy.audit.merkle import Tree, leaf_hash, verify_consistency, verify_inclusion
 from proxy.audit.records import canonical, parse_time
 from proxy.audit.signing import PublicKey, check_signature
-from proxy.audit.store import Reader
+from proxy.audit.store import CheckpointRow, Reader
 from proxy.audit.types import AuditError
 
 # Finding kinds, stable codes for scripts and tests.
@@ -92,7 +92,11 @@ async def verify_store(
     origin: str,
     interval_s: float,
     now: float | None = None,
+    witnessed: list[CheckpointRow] | None = None,
 ) -> Report:
+    """Verify a snapshot. ``witnessed`` are checkpoints kept outside the store (``audit
+    checkpoint``); they are checked like the stored ones, so a log cut back together with its own
+    checkpoints is still found truncated."""
     rep = Report()
     leaves: list[_Leaf] = []
     async for row in reader.leaves():
@@ -124,7 +128,8 @@ async def verify_store(
         rep.add("inserted", f"the log holds {rep.size} records, its head says {head}", head)
     _check_prunes(rep, leaves)
     tree = Tree([lf.hash for lf in leaves])
-    await _check_checkpoints(rep, reader, tree, keys, origin, interval_s, now)
+    rows = await reader.checkpoints() + list(witnessed or [])
+    _check_checkpoints(rep, rows, tree, keys, origin, interval_s, now)
     return rep
 
 
@@ -187,32 +192,32 @@ def _check_prunes(rep: Report, leaves: list[_Leaf]) -> None:
             )
 
 
-async def _check_checkpoints(
+def _check_checkpoints(
     rep: Report,
-    reader: Reader,
+    rows: list[CheckpointRow],
     tree: Tree,
     keys: list[PublicKey],
     origin: str,
     interval_s: float,
     now: float | None,
 ) -> None:
-    rows = await reader.checkpoints()
     rep.checkpoints = len(rows)
     valid: list[dict[str, Any]] = []
     for row in rows:
         status, cp = check_signature(keys, row.body, row.signature)
         if status == "malformed" or cp is None:
-            rep.add("malformed", f"checkpoint {row.id} cannot be read")
+            rep.add("malformed", f"checkpoint {_name(row)} cannot be read")
             continue
         if status != "ok":
             what = "a forged signature" if status == "forged_signature" else "an unknown key"
             rep.add(
                 status,
-                f"checkpoint {row.id} (size {cp.get('size')}) has {what} (key {cp.get('key_id')})",
+                f"checkpoint {_name(row)} (size {cp.get('size')}) has {what} "
+                f"(key {cp.get('key_id')})",
             )
             continue
         if cp.get("origin") != origin:
-            rep.add("unknown_key", f"checkpoint {row.id} is for origin {cp.get('origin')!r}")
+            rep.add("unknown_key", f"checkpoint {_name(row)} is for origin {cp.get('origin')!r}")
             continue
         valid.append(cp)
     # Leaf-level findings (with an index) explain root mismatches above them.
@@ -260,6 +265,22 @@ async def _check_checkpoints(
         ):
             rep.add("inconsistent", f"checkpoints at sizes {m} and {n} are not consistent", m)
     _check_heartbeats(rep, valid, interval_s, now)
+
+
+def _name(row: CheckpointRow) -> str:
+    return str(row.id) if row.id >= 0 else "given with --checkpoint"
+
+
+def checkpoint_file(row: CheckpointRow) -> dict[str, str]:
+    """A checkpoint as kept outside the log (``audit checkpoint``)."""
+    return {"body": row.body.decode(), "signature": row.signature.hex()}
+
+
+def read_checkpoint_file(d: Any) -> CheckpointRow:
+    try:
+        return CheckpointRow(-1, str(d["body"]).encode(), bytes.fromhex(d["signature"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise AuditError("not a checkpoint file") from e
 
 
 def _check_heartbeats(

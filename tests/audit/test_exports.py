@@ -281,3 +281,27 @@ def test_cli_verify_export_report_and_keys(built: tuple[Settings, Clock], tmp_pa
     assert rep.returncode == 0 and "beta,purpose,marketing copy" in rep.stdout
     h = _cli("keys", "hash", "sk-test")
     assert h.stdout.strip() == hashlib.sha256(b"sk-test").hexdigest()
+
+
+async def test_checkpoint_kept_elsewhere_reveals_a_log_cut_back_with_its_checkpoints(
+    tmp_path: Path,
+) -> None:
+    s, clock = make_settings(tmp_path), Clock()
+    await (await build_log(s, clock)).close()
+    cfg = _config_file(s, tmp_path)
+    kept = tmp_path / "witness.json"
+    out = await asyncio.to_thread(
+        _cli, "audit", "checkpoint", "--config", str(cfg), "-o", str(kept)
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(json.loads(kept.read_text())["body"])["size"] == 45
+    conn = sqlite3.connect(s.audit_sqlite_path)
+    conn.execute("DELETE FROM leaves WHERE idx >= 40")
+    conn.execute("DELETE FROM checkpoints WHERE size > 40")
+    conn.execute("UPDATE head SET size = 40")
+    conn.commit()
+    conn.close()
+    v = await asyncio.to_thread(
+        _cli, "audit", "verify", "--config", str(cfg), "--no-tail-check", "--checkpoint", str(kept)
+    )
+    assert v.returncode == 1 and "truncated" in v.stdout, v.stdout + v.stderr
