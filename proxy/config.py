@@ -111,6 +111,9 @@ class PolicyConfig(_Strict):
     engine: Literal["embedded", "opa"] = Field("embedded", description="Who evaluates Rego.")
     path: Path = Field(ROOT / "policies", description="Directory of .rego files and data.json.")
     reload: bool = Field(True, description="Recompile when policy files change (embedded).")
+    reload_interval_s: float = Field(
+        1.0, ge=0, description="Look for changed policy files at most this often (0: every decision)."
+    )
     opa: OpaConfig = Field(default_factory=OpaConfig)
     cache_size: int = Field(4096, ge=0, description="Decisions cached per identical input.")
 

@@ -43,8 +43,32 @@ class PolicyEngine(Protocol):
           }
         }
 
+    ``tenant`` mirrors TenantConfig (``allowed_models`` is null for "any"). ``local.available``:
+    a local backend is configured and ready; ``external.available``: an external provider key is
+    configured; ``external.provider`` is the provider's id in ``policies/data.json``. Entity types
+    are Presidio's and ours (proxy.detect); never values.
+
+    The decision (``result``) must be exactly::
+
+        {"route": "local" | "external" | "deny",
+         "transform": "none" | "pseudonymize" | "redact",
+         "entities": [TYPE, ...],            # types to transform; non-empty unless "none"
+         "reasons": [{"code": str, "text": str}, ...]}   # non-empty; codes ^[a-z][a-z0-9_]*$
+
+    Other keys land in ``Decision.extra``. Reason codes are stable (see policies/data.json
+    ``privacy.reasons``; ``transfer_<mechanism>`` names the GDPR transfer tool used).
+
     ``decide`` returns a validated Decision, or raises PolicyError for anything else (engine
-    error, timeout, undefined or malformed result): the caller turns that into a deny.
+    error, timeout, undefined or malformed result): the caller turns that into a deny. Decisions
+    are cached per input with counts and scores left out, so a policy must decide on entity
+    types only. ``revision`` is a digest of the policy files and data (``*_test.rego`` excluded)
+    and changes, without a restart, when they change on disk; every Decision carries the
+    revision it was made under.
+
+    PolicyError codes: ``policy_missing``, ``policy_invalid`` (does not load or compile),
+    ``policy_not_loaded``, ``policy_eval_error``, ``policy_undefined``, ``policy_malformed``,
+    ``policy_unreachable``, ``policy_timeout``, ``policy_error`` (OPA answered an HTTP error),
+    ``policy_config``.
     """
 
     revision: str
