@@ -112,8 +112,8 @@ class MerkleAuditLog:
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]:
-        if not self._started:
-            raise AuditError("audit log is not started")
+        if not self._started or self._tasks[0].done():
+            raise AuditError("audit log is not running")
         fut: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Op(records, fut, reason, prune or []))
         # The commit must finish even if the caller goes away: its record may be acknowledged.

@@ -109,12 +109,13 @@ async def verify_store(
         try:
             obj = json.loads(row.data)
             claimed, record = int(obj["index"]), obj["record"]
-            if canonical(obj) != row.data:
-                raise ValueError("not canonical")
-        except (ValueError, KeyError, TypeError, AuditError):
-            rep.add("modified", f"leaf at position {k} is not a canonical leaf object", k)
+            if not isinstance(record, dict):
+                raise ValueError("no record")
+        except (ValueError, KeyError, TypeError):
+            rep.add("modified", f"leaf at position {k} is not a leaf object", k)
         if h != row.leaf_hash:
             rep.add("modified", f"record {claimed} at position {k} does not match its hash", k)
+        record = record if isinstance(record, dict) else None
         leaves.append(_Leaf(k, claimed, h, False, row.tenant, row.logged_at, record))
     rep.size = len(leaves)
     rep.pruned = sum(lf.pruned for lf in leaves)
