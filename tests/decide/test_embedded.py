@@ -1,0 +1,260 @@
+"""The embedded engine: decisions, strict parsing, reload without restart, the decision cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proxy.config import TenantConfig, load_settings
+from proxy.decide import build_engine, build_input
+from proxy.decide.embedded import EmbeddedEngine
+from proxy.decide.parse import parse_decision
+from proxy.decide.types import PolicyError
+from proxy.detect.types import Span
+from tests.decide.conftest import make_input, policy_config
+
+GOOD = {
+    "route": "external",
+    "transform": "pseudonymize",
+    "entities": ["PERSON"],
+    "reasons": [{"code": "personal_data_pseudonymized", "text": "Placeholders only."}],
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    d = {**GOOD, **changes}
+    return {k: v for k, v in d.items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        "external",
+        _with(route=...),
+        _with(transform=...),
+        _with(entities=...),
+        _with(reasons=...),
+        _with(route="cloud"),
+        _with(route=None),
+        _with(route=["external"]),
+        _with(transform="encrypt"),
+        _with(transform=True),
+        _with(entities="PERSON"),
+        _with(entities=[1]),
+        _with(entities=[""]),
+        _with(entities=[]),
+        _with(reasons=[]),
+        _with(reasons="because"),
+        _with(reasons=["because"]),
+        _with(reasons=[{"code": "ok"}]),
+        _with(reasons=[{"code": "Not A Code", "text": "x"}]),
+        _with(reasons=[{"code": "ok", "text": ""}]),
+        _with(reasons=[{"code": "ok", "text": 3}]),
+        _with(reasons=[{"code": "ok", "text": "x", "extra": 1}]),
+    ],
+)
+def test_parse_rejects_malformed(raw: Any) -> None:
+    with pytest.raises(PolicyError) as e:
+        parse_decision(raw, revision="r", engine="t")
+    assert e.value.code == "policy_malformed"
+
+
+def test_parse_accepts_and_keeps_extra_keys() -> None:
+    d = parse_decision({**GOOD, "ttl": 5}, revision="r1", engine="t")
+    assert (d.route, d.transform, d.entities) == ("external", "pseudonymize", ("PERSON",))
+    assert d.reasons[0].code == "personal_data_pseudonymized"
+    assert (d.revision, d.engine, d.extra) == ("r1", "t", {"ttl": 5})
+
+
+def test_build_input_summarizes_spans_without_values() -> None:
+    tenant = TenantConfig(id="acme", region="EU", allowed_models=["gpt-4o"], purpose="support")
+    spans = [
+        [Span(0, 4, "PERSON", 0.85)],
+        [],
+        [Span(0, 3, "HEALTH_DATA", 0.7), Span(5, 8, "PERSON", 0.9)],
+    ]
+    doc = build_input(
+        tenant=tenant,
+        endpoint="embeddings",
+        model="text-embedding-3-small",
+        stream=False,
+        spans=spans,
+        local={"available": False, "model": "m", "region": "EU"},
+        external={"available": True, "provider": "openai", "model": "text-embedding-3-small"},
+    )
+    assert doc["tenant"] == {
+        "id": "acme",
+        "region": "EU",
+        "allow_external": True,
+        "strict": False,
+        "allowed_models": ["gpt-4o"],
+        "purpose": "support",
+    }
+    assert doc["request"] == {
+        "endpoint": "embeddings",
+        "model": "text-embedding-3-small",
+        "stream": False,
+    }
+    assert doc["detection"] == {
+        "entities": {
+            "PERSON": {"count": 2, "max_score": 0.9},
+            "HEALTH_DATA": {"count": 1, "max_score": 0.7},
+        },
+        "has_personal_data": True,
+        "special_categories": ["HEALTH_DATA"],
+    }
+    assert doc["destinations"]["local"]["available"] is False
+
+
+async def test_build_engine_default_is_embedded_and_decides(policy_dir: Path) -> None:
+    engine = build_engine(load_settings(policy={"path": str(policy_dir)}))
+    assert isinstance(engine, EmbeddedEngine)
+    await engine.start()
+    assert await engine.ready()
+    d = await engine.decide(make_input(entities=["PERSON", "EMAIL_ADDRESS"]))
+    assert (d.route, d.transform, d.entities) == (
+        "external",
+        "pseudonymize",
+        ("EMAIL_ADDRESS", "PERSON"),
+    )
+    assert [r.code for r in d.reasons] == ["personal_data_pseudonymized", "transfer_scc"]
+    assert d.engine == "embedded" and d.revision == engine.revision and len(d.revision) == 16
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    st = path.stat()  # make the change visible even within one mtime tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+async def test_changed_policy_file_changes_decisions_without_restart(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    doc = make_input(entities=["PERSON"])
+    before = await engine.decide(doc)
+    assert before.route == "external"
+    rev = engine.revision
+    _edit(
+        policy_dir / "privacy" / "decision.rego",
+        'keep_local contains "tenant_strict" if {\n\tpersonal\n\ttenant_strict\n}',
+        'keep_local contains "tenant_strict" if personal',
+    )
+    after = await engine.decide(doc)
+    assert (after.route, [r.code for r in after.reasons]) == ("local", ["tenant_strict"])
+    assert engine.revision != rev and after.revision == engine.revision
+
+
+async def test_changed_data_changes_revision_and_decisions(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    doc = make_input(entities=["PERSON"], provider="deepseek")
+    assert (await engine.decide(doc)).route == "local"
+    rev = engine.revision
+    _edit(
+        policy_dir / "data.json",
+        '"regions": ["CN"], "transfer_mechanism": "none"',
+        '"regions": ["CN"], "transfer_mechanism": "scc"',
+    )
+    d = await engine.decide(doc)
+    assert (d.route, engine.revision != rev) == ("external", True)
+
+
+async def test_reload_waits_for_interval(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir, reload_interval_s=3600))
+    await engine.start()
+    rev = engine.revision
+    _edit(policy_dir / "data.json", '"strict": false', '"strict": true')
+    await engine.decide(make_input())
+    assert engine.revision == rev
+    engine.refresh(force=True)
+    assert engine.revision != rev
+
+
+async def test_broken_policy_denies_until_fixed(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    path = policy_dir / "privacy" / "decision.rego"
+    good = path.read_text()
+    _edit(path, "valid_input if {", "valid_input if {{")
+    with pytest.raises(PolicyError) as e:
+        await engine.decide(make_input())
+    assert e.value.code == "policy_invalid"
+    assert not await engine.ready()
+    path.write_text(good)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
+    assert (await engine.decide(make_input())).route == "external"
+    assert await engine.ready()
+
+
+async def test_start_refuses_a_broken_or_missing_policy(tmp_path: Path, policy_dir: Path) -> None:
+    with pytest.raises(PolicyError) as e:
+        await EmbeddedEngine(policy_config(tmp_path / "nowhere")).start()
+    assert e.value.code == "policy_missing"
+    (policy_dir / "data.json").write_text("{not json")
+    with pytest.raises(PolicyError) as e:
+        await EmbeddedEngine(policy_config(policy_dir)).start()
+    assert e.value.code == "policy_invalid"
+
+
+@pytest.mark.parametrize(
+    ("rego", "code"),
+    [
+        (
+            'result := {"route": "cloud", "transform": "none", "entities": [], '
+            '"reasons": [{"code": "x", "text": "y"}]}',
+            "policy_malformed",
+        ),
+        ('result := {"route": "local"}', "policy_malformed"),
+        (
+            'result := {"route": "local", "transform": "none", "entities": [], "reasons": []}',
+            "policy_malformed",
+        ),
+        ("result := input.nothing", "policy_undefined"),
+        ("result := 1 if true\nresult := 2 if true", "policy_eval_error"),
+    ],
+)
+async def test_bad_decisions_raise(tmp_path: Path, rego: str, code: str) -> None:
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "decision.rego").write_text(f"package privacy.decision\n\n{rego}\n")
+    engine = EmbeddedEngine(policy_config(tmp_path))
+    await engine.start()
+    with pytest.raises(PolicyError) as e:
+        await engine.decide(make_input())
+    assert e.value.code == code
+
+
+async def test_cache_reuses_decisions_per_entity_set_and_forgets_on_new_revision(
+    policy_dir: Path,
+) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir, cache_size=2))
+    await engine.start()
+    a = make_input(entities=["PERSON"])
+    first = await engine.decide(a)
+    a["detection"]["entities"]["PERSON"] = {"count": 7, "max_score": 0.51}
+    assert await engine.decide(a) is first  # counts and scores are not part of the key
+    assert engine.cache.hits == 1
+    other_model = make_input(entities=["PERSON"], request={"model": "gpt-4o-mini"})
+    assert await engine.decide(other_model) is not first
+    strict = make_input(entities=["PERSON"], tenant={"strict": True})
+    assert (await engine.decide(strict)).route == "local"
+    assert len(engine.cache) == 2  # bounded: the first entry was evicted
+    assert await engine.decide(make_input(entities=["PERSON"])) is not first
+    _edit(policy_dir / "data.json", '"strict": false', '"strict": true')
+    d = await engine.decide(make_input(entities=["PERSON"]))
+    assert d.route == "local" and d.revision == engine.revision
+    assert len(engine.cache) == 1
+
+
+async def test_cache_off(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir, cache_size=0))
+    await engine.start()
+    doc = make_input(entities=["PERSON"])
+    assert await engine.decide(doc) is not await engine.decide(doc)
+    assert len(engine.cache) == 0
