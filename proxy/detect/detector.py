@@ -12,8 +12,8 @@ import multiprocessing
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 from proxy.config import Settings, TenantConfig
@@ -64,7 +64,13 @@ def code_revision(cfg: EngineConfig) -> str:
         if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
             h.update(p.name.encode())
             h.update(p.read_bytes())
-    for dist in ("presidio-analyzer", "spacy", "python-stdnum", "phonenumbers", "lingua-language-detector"):
+    for dist in (
+        "presidio-analyzer",
+        "spacy",
+        "python-stdnum",
+        "phonenumbers",
+        "lingua-language-detector",
+    ):
         h.update(f"{dist}={_version(dist)}".encode())
     for lang, model in sorted(cfg.spacy_models.items()):
         h.update(f"{lang}:{model}={_version(model)}".encode())
@@ -87,17 +93,24 @@ class PresidioDetector:
     revision and so misses the cache.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        """``engine``: an already loaded in-process engine to share (``workers == 0`` only), so
+        tests and benchmarks with several settings load spaCy once."""
         d = settings.detection
         self.settings = settings
-        self.cfg = EngineConfig(spacy_models=dict(d.spacy_models), score_threshold=d.score_threshold)
+        self.cfg = EngineConfig(
+            spacy_models=dict(d.spacy_models), score_threshold=d.score_threshold
+        )
         self.workers = d.workers
         self.timeout_s = d.timeout_s
         self.cache_size = d.cache_size
         self.store = CorrectionsStore(settings)
         self._base_revision = code_revision(self.cfg)
         self._executor: cf.Executor | None = None
-        self._engine: Engine | None = None
+        self._engine: Engine | None = engine
+        self._shared_engine = engine is not None
+        if engine is not None and (self.workers != 0 or engine.cfg != self.cfg):
+            raise ValueError("a shared engine needs workers == 0 and the same detection settings")
         self._broken = False
         self._cache: OrderedDict[tuple[str, str, str], tuple[Span, ...]] = OrderedDict()
         self._start_lock = asyncio.Lock()
@@ -118,7 +131,8 @@ class PresidioDetector:
         loop = asyncio.get_running_loop()
         if self.workers == 0:
             self._executor = cf.ThreadPoolExecutor(1, thread_name_prefix="detect")
-            self._engine = await loop.run_in_executor(self._executor, Engine, self.cfg)
+            if self._engine is None:
+                self._engine = await loop.run_in_executor(self._executor, Engine, self.cfg)
             await loop.run_in_executor(
                 self._executor, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
             )
@@ -168,7 +182,9 @@ class PresidioDetector:
         loop = asyncio.get_running_loop()
         try:
             if self._engine is not None:
-                fut = loop.run_in_executor(self._executor, self._engine.analyze_batch, texts, corrections)
+                fut = loop.run_in_executor(
+                    self._executor, self._engine.analyze_batch, texts, corrections
+                )
             else:
                 fut = loop.run_in_executor(self._executor, worker.analyze, texts, corrections)
             raw = await asyncio.wait_for(fut, self.timeout_s)
@@ -209,5 +225,6 @@ class PresidioDetector:
         ex, self._executor = self._executor, None
         if ex is not None:
             await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
-        self._engine = None
+        if not self._shared_engine:
+            self._engine = None
         self._cache.clear()

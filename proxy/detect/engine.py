@@ -28,7 +28,7 @@ from presidio_analyzer.predefined_recognizers import (
 from spacy.language import Language
 
 from proxy.detect.corrections import CompiledCorrections, Corrections
-from proxy.detect.names import NameRecognizer, plausible_person
+from proxy.detect.names import NameRecognizer, lexicon, plausible_person
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import id_recognizers
 from proxy.detect.special import special_recognizers
@@ -127,16 +127,18 @@ class Engine:
         self.languages = langs
         iso = [IsoCode639_1.from_str(x) for x in langs if hasattr(IsoCode639_1, x.upper())]
         self.lingua = (
-            LanguageDetectorBuilder.from_iso_codes_639_1(*iso).with_preloaded_language_models().build()
+            LanguageDetectorBuilder.from_iso_codes_639_1(*iso)
+            .with_preloaded_language_models()
+            .build()
         )
         self._corrections: dict[str, CompiledCorrections] = {}
 
     def language_of(self, text: str) -> str:
         letters = sum(c.isalpha() for c in text)
-        if letters < 12:
+        if letters < 8:
             return "en"
         conf = self.lingua.compute_language_confidence_values(text)
-        if not conf or conf[0].value < 0.25:
+        if not conf or conf[0].value < (0.4 if letters < 40 else 0.25):
             return "en"
         code = conf[0].language.iso_code_639_1.name.lower()
         return code if code in self.languages else "en"
@@ -151,7 +153,9 @@ class Engine:
             by_lang[lang].append(i)
         artifacts: dict[int, object] = {}
         for lang, idx in by_lang.items():
-            batch = self.nlp_engine.process_batch([normed[i].text for i in idx], lang, batch_size=32)
+            batch = self.nlp_engine.process_batch(
+                [normed[i].text for i in idx], lang, batch_size=32
+            )
             for i, (_, art) in zip(idx, batch, strict=True):
                 artifacts[i] = art
         comp = self._compiled(corrections)
@@ -166,7 +170,7 @@ class Engine:
 
     def _analyze_one(self, text: str, lang: str, art: object) -> list[SpanTuple]:
         results = self.analyzer.analyze(text, language=lang, nlp_artifacts=art)
-        found = [(r.start, r.end, r.entity_type, r.score) for r in results if keep(text, r)]
+        found = [_trim(text, r) for r in results if keep(text, r)]
         for a, b, decoded in decoded_blobs(text):
             inner = self.analyzer.analyze(decoded, language=lang)
             inner = [r for r in inner if keep(decoded, r)]
@@ -199,16 +203,45 @@ def keep(text: str, r: RecognizerResult) -> bool:
     """Drop look-alikes that Presidio's recognizers report but that are not about a person."""
     value = text[r.start : r.end]
     if r.entity_type == "PERSON":
-        return plausible_person(value)
+        if not plausible_person(value):
+            return False
+        by_ner = (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
+        # The NER model tags capitalized sentence-initial words as names ("Ruf an ..."): a lone
+        # token there counts only if it is a known given name.
+        return not (
+            by_ner and " " not in value and value not in lexicon()[0] and _initial(text, r.start)
+        )
     if r.entity_type == "IP_ADDRESS":
         try:
             ip = ipaddress.ip_address(value)
         except ValueError:
             return False
-        return ip.is_global and not re.search(r"(?i)\bv(?:ersion)?\s*$", text[max(0, r.start - 9) : r.start])
+        return ip.is_global and not re.search(
+            r"(?i)\bv(?:ersion)?\s*$", text[max(0, r.start - 9) : r.start]
+        )
     if r.entity_type == "EMAIL_ADDRESS":
         return not _ROLE_MAILBOX.match(value)
     return True
+
+
+_LEADING_LOWER = re.compile(r"(?:[a-zà-ÿ']+\s+)+")
+
+
+def _trim(text: str, r: RecognizerResult) -> SpanTuple:
+    """PERSON spans lose leading lower-case words ("de Marie Dupont" -> "Marie Dupont")."""
+    start, end = r.start, r.end
+    if r.entity_type == "PERSON":
+        m = _LEADING_LOWER.match(text, start, end)
+        if m and m.end() < end:
+            start = m.end()
+        while end > start and text[end - 1] in " .,;:'’\"":
+            end -= 1
+    return (start, end, r.entity_type, r.score)
+
+
+def _initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“«(")
+    return not before or before.endswith((".", "!", "?", ":", "\n"))
 
 
 def merge(spans: list[SpanTuple]) -> list[SpanTuple]:

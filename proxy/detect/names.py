@@ -23,8 +23,12 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-_CAP = r"(?:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ][a-zà-öø-ÿąćęłńśźżšžčřďťňő]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zà-öø-ÿąćęłńśźżšžčřďťňő]+)?)"
-_PARTICLE = r"(?:(?:van\s(?:der\s|den\s|de\s)?|von\s(?:der\s)?|de\s(?:la\s)?|del\s|della\s|di\s|da\s|du\s|le\s|la\s|dos\s|das\s|ter\s|ten\s|op\s'?t\s)?)"
+_LOW = "a-zà-öø-ÿąćęłńśźżšžčřďťňő"
+_CAP = rf"(?:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ][{_LOW}]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[{_LOW}]+)?)"
+_PARTICLE = (
+    r"(?:(?:van\s(?:der\s|den\s|de\s)?|von\s(?:der\s)?|de\s(?:la\s)?|del\s|della\s|di\s|da\s"
+    r"|du\s|le\s|la\s|dos\s|das\s|ter\s|ten\s|op\s'?t\s)?)"
+)
 _TITLES = (
     r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Herrn|Frau|Hr|Fr|Mme|Mlle|Monsieur|Madame|"
     r"Mademoiselle|Señor|Señora|Señorita|Sr|Sra|Srta|Don|Doña|Sig|Sig\.ra|Signor|Signora|"
@@ -50,13 +54,90 @@ _GREETING = re.compile(
     + r")(?![\w@])"
 )
 _NOT_SURNAME = {
-    "The", "And", "Or", "But", "In", "On", "At", "To", "For", "From", "With", "By", "Of", "Is",
-    "Was", "Are", "Has", "Had", "Will", "Can", "Der", "Die", "Das", "Und", "Ist", "Le", "La",
-    "Les", "Et", "Est", "El", "Los", "Las", "Y", "Il", "Lo", "Gli", "E", "Het", "En", "Een",
-    "I", "You", "He", "She", "We", "They", "It", "My", "Your", "His", "Her", "Our", "Their",
-    "Street", "Road", "Avenue", "Lane", "Straße", "Strasse", "Platz", "Weg", "Rue", "Via",
-    "Calle", "Plaza", "Straat", "Laan", "Ulica", "Station", "Airport", "Hospital", "University",
-    "School", "Bank", "Group", "Inc", "Ltd", "GmbH", "AG", "SA", "Team", "Project", "Day",
+    "The",
+    "And",
+    "Or",
+    "But",
+    "In",
+    "On",
+    "At",
+    "To",
+    "For",
+    "From",
+    "With",
+    "By",
+    "Of",
+    "Is",
+    "Was",
+    "Are",
+    "Has",
+    "Had",
+    "Will",
+    "Can",
+    "Der",
+    "Die",
+    "Das",
+    "Und",
+    "Ist",
+    "Le",
+    "La",
+    "Les",
+    "Et",
+    "Est",
+    "El",
+    "Los",
+    "Las",
+    "Y",
+    "Il",
+    "Lo",
+    "Gli",
+    "E",
+    "Het",
+    "En",
+    "Een",
+    "I",
+    "You",
+    "He",
+    "She",
+    "We",
+    "They",
+    "It",
+    "My",
+    "Your",
+    "His",
+    "Her",
+    "Our",
+    "Their",
+    "Street",
+    "Road",
+    "Avenue",
+    "Lane",
+    "Straße",
+    "Strasse",
+    "Platz",
+    "Weg",
+    "Rue",
+    "Via",
+    "Calle",
+    "Plaza",
+    "Straat",
+    "Laan",
+    "Ulica",
+    "Station",
+    "Airport",
+    "Hospital",
+    "University",
+    "School",
+    "Bank",
+    "Group",
+    "Inc",
+    "Ltd",
+    "GmbH",
+    "AG",
+    "SA",
+    "Team",
+    "Project",
+    "Day",
 }
 
 
@@ -75,7 +156,10 @@ def plausible_person(value: str) -> bool:
     if not any(t[0].isupper() for t in toks) or (v.isupper() and len(toks) == 1):
         return False
     _, not_names = lexicon()
-    return not (len(toks) == 1 and v.lower().removesuffix("'s") in not_names) and v.lower() not in not_names
+    return (
+        not (len(toks) == 1 and v.lower().removesuffix("'s") in not_names)
+        and v.lower() not in not_names
+    )
 
 
 class NameRecognizer(EntityRecognizer):

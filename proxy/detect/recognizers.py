@@ -32,7 +32,9 @@ def words(*ws: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
 
 
-def near(text: str, start: int, end: int, ctx: re.Pattern[str], before: int = 60, after: int = 25) -> bool:
+def near(
+    text: str, start: int, end: int, ctx: re.Pattern[str], before: int = 60, after: int = 25
+) -> bool:
     """Whether ``ctx`` matches in the window around ``text[start:end]``."""
     return bool(ctx.search(text, max(0, start - before), start)) or bool(
         ctx.search(text, end, min(len(text), end + after))
@@ -75,7 +77,9 @@ ID_SPECS: tuple[IdSpec, ...] = (
         "IBAN_CODE",
         r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b",
         iban.is_valid,
-        words("iban", "account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek", "bank"),
+        words(
+            "iban", "account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek", "bank"
+        ),
         score=1.0,
         score_no_context=1.0,
     ),
@@ -83,8 +87,18 @@ ID_SPECS: tuple[IdSpec, ...] = (
         "DE_TAX_ID",
         r"\b\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b",
         idnr.is_valid,
-        words("steuer-id", "steuerid", "steuer-idnr", "idnr", "identifikationsnummer",
-              "steueridentifikationsnummer", "tax id", "tin", "steuernummer", "tax identification"),
+        words(
+            "steuer-id",
+            "steuerid",
+            "steuer-idnr",
+            "idnr",
+            "identifikationsnummer",
+            "steueridentifikationsnummer",
+            "tax id",
+            "tin",
+            "steuernummer",
+            "tax identification",
+        ),
         score=0.95,
         score_no_context=0.6,
     ),
@@ -92,8 +106,16 @@ ID_SPECS: tuple[IdSpec, ...] = (
         "FR_NIR",
         r"\b[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AB])[ .]?\d{3}[ .]?\d{3}[ .]?\d{2}\b",
         nir.is_valid,
-        words("nir", "sécurité sociale", "securite sociale", "sécu", "insee", "social security",
-              "carte vitale", "numéro de sécu"),
+        words(
+            "nir",
+            "sécurité sociale",
+            "securite sociale",
+            "sécu",
+            "insee",
+            "social security",
+            "carte vitale",
+            "numéro de sécu",
+        ),
     ),
     IdSpec(
         "ES_DNI",
@@ -120,8 +142,14 @@ ID_SPECS: tuple[IdSpec, ...] = (
         "NL_BSN",
         r"\b\d{4}[ .]?\d{2}[ .]?\d{3}\b",
         bsn.is_valid,
-        words("bsn", "burgerservicenummer", "sofinummer", "sofi", "citizen service number",
-              "burgerservice"),
+        words(
+            "bsn",
+            "burgerservicenummer",
+            "sofinummer",
+            "sofi",
+            "citizen service number",
+            "burgerservice",
+        ),
         score=0.9,
         score_no_context=0.4,
     ),
@@ -154,8 +182,22 @@ ID_SPECS: tuple[IdSpec, ...] = (
         r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI"
         r"|SK|XI)[ ]?[0-9A-Z](?:[ ]?[0-9A-Z]){6,13}\b",
         vat.is_valid,
-        words("vat", "tva", "ust", "ust-idnr", "ust-id", "umsatzsteuer", "iva", "btw", "nip", "mwst",
-              "partita iva", "vat number", "vat id", "numéro de tva"),
+        words(
+            "vat",
+            "tva",
+            "ust",
+            "ust-idnr",
+            "ust-id",
+            "umsatzsteuer",
+            "iva",
+            "btw",
+            "nip",
+            "mwst",
+            "partita iva",
+            "vat number",
+            "vat id",
+            "numéro de tva",
+        ),
         score=0.95,
         score_no_context=0.9,
     ),
@@ -164,8 +206,21 @@ ID_SPECS: tuple[IdSpec, ...] = (
         r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI"
         r"|SK|XI)[ ]?[0-9A-Z](?:[ ]?[0-9A-Z]){4,13}\b",
         _vat_shape,
-        words("vat", "tva", "ust-idnr", "ust-id", "umsatzsteuer", "iva", "btw", "mwst",
-              "partita iva", "vat number", "vat id", "numéro de tva", "vat no"),
+        words(
+            "vat",
+            "tva",
+            "ust-idnr",
+            "ust-id",
+            "umsatzsteuer",
+            "iva",
+            "btw",
+            "mwst",
+            "partita iva",
+            "vat number",
+            "vat id",
+            "numéro de tva",
+            "vat no",
+        ),
         score=0.7,
         score_no_context=None,
     ),
@@ -173,9 +228,27 @@ ID_SPECS: tuple[IdSpec, ...] = (
         "PASSPORT",
         r"\b(?=[A-Z0-9]*\d[A-Z0-9]*\d)[A-Z0-9]{8,9}\b",
         lambda s: True,
-        words("passport", "reisepass", "pass", "passnummer", "pass-nr", "passeport", "pasaporte",
-              "passaporto", "paspoort", "paszport", "passport no", "ausweis", "personalausweis",
-              "carte d'identité", "cni", "id card", "identity card", "dowód", "paspoortnummer"),
+        words(
+            "passport",
+            "reisepass",
+            "pass",
+            "passnummer",
+            "pass-nr",
+            "passeport",
+            "pasaporte",
+            "passaporto",
+            "paspoort",
+            "paszport",
+            "passport no",
+            "ausweis",
+            "personalausweis",
+            "carte d'identité",
+            "cni",
+            "id card",
+            "identity card",
+            "dowód",
+            "paspoortnummer",
+        ),
         score=0.85,
         score_no_context=None,
     ),
@@ -232,14 +305,64 @@ def _longest_valid(
     return None
 
 
-PHONE_CONTEXT = words("phone", "tel", "tel.", "telephone", "mobile", "cell", "call", "telefon",
-                      "handy", "mobil", "téléphone", "portable", "teléfono", "móvil", "telefono",
-                      "cellulare", "telefoon", "mobiel", "telefonu", "komórka", "whatsapp", "fax",
-                      "number", "nummer", "numéro", "número", "numero", "nr")
-_NOT_PHONE = words("isbn", "order", "invoice", "ticket", "version", "ref", "bestellung",
-                   "bestellnummer", "commande", "rechnung", "facture", "sku", "tracking", "issn",
-                   "doi", "serial", "build", "release", "pedido", "ordine", "zamówienie", "bestelling",
-                   "artikel", "article", "case", "incident")
+PHONE_CONTEXT = words(
+    "phone",
+    "tel",
+    "tel.",
+    "telephone",
+    "mobile",
+    "cell",
+    "call",
+    "telefon",
+    "handy",
+    "mobil",
+    "téléphone",
+    "portable",
+    "teléfono",
+    "móvil",
+    "telefono",
+    "cellulare",
+    "telefoon",
+    "mobiel",
+    "telefonu",
+    "komórka",
+    "whatsapp",
+    "fax",
+    "number",
+    "nummer",
+    "numéro",
+    "número",
+    "numero",
+    "nr",
+)
+_NOT_PHONE = words(
+    "isbn",
+    "order",
+    "invoice",
+    "ticket",
+    "version",
+    "ref",
+    "bestellung",
+    "bestellnummer",
+    "commande",
+    "rechnung",
+    "facture",
+    "sku",
+    "tracking",
+    "issn",
+    "doi",
+    "serial",
+    "build",
+    "release",
+    "pedido",
+    "ordine",
+    "zamówienie",
+    "bestelling",
+    "artikel",
+    "article",
+    "case",
+    "incident",
+)
 _LANG_REGIONS = {
     "en": ("GB", "IE"),
     "de": ("DE", "AT", "CH"),
@@ -250,6 +373,8 @@ _LANG_REGIONS = {
     "pl": ("PL",),
     "pt": ("PT",),
 }
+
+_ALL_REGIONS = tuple(dict.fromkeys(r for rs in _LANG_REGIONS.values() for r in rs))
 
 
 class EuPhoneRecognizer(EntityRecognizer):
@@ -272,6 +397,17 @@ class EuPhoneRecognizer(EntityRecognizer):
         if sum(c.isdigit() for c in text) < 6:
             return []
         found: dict[tuple[int, int], float] = {}
+        if PHONE_CONTEXT.search(text):
+            # A phone context word: national numbers of any EU country count next to it, whatever
+            # language the text was taken for (short texts are often misjudged).
+            for region in _ALL_REGIONS:
+                for m in phonenumbers.PhoneNumberMatcher(
+                    text, region, leniency=phonenumbers.Leniency.VALID
+                ):
+                    if near(text, m.start, m.end, PHONE_CONTEXT, 40, 0) and not near(
+                        text, m.start, m.end, _NOT_PHONE, 30, 0
+                    ):
+                        found[(m.start, m.end)] = 0.95
         for region in self.regions:
             for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
                 for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
@@ -304,10 +440,35 @@ DATE = re.compile(
     rf"|(?:{_MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?,?\s(?:19|20)\d{{2}})\b",
     re.IGNORECASE,
 )
-DOB_CONTEXT = words("born", "birth", "dob", "d.o.b.", "date of birth", "birthday", "birthdate",
-                    "geboren", "geb.", "geburtsdatum", "geburtstag", "né", "née", "naissance",
-                    "nacido", "nacida", "nacimiento", "nato", "nata", "nascita", "geboortedatum",
-                    "urodzony", "urodzona", "urodzenia", "urodzin", "nascido", "nascida")
+DOB_CONTEXT = words(
+    "born",
+    "birth",
+    "dob",
+    "d.o.b.",
+    "date of birth",
+    "birthday",
+    "birthdate",
+    "geboren",
+    "geb.",
+    "geburtsdatum",
+    "geburtstag",
+    "né",
+    "née",
+    "naissance",
+    "nacido",
+    "nacida",
+    "nacimiento",
+    "nato",
+    "nata",
+    "nascita",
+    "geboortedatum",
+    "urodzony",
+    "urodzona",
+    "urodzenia",
+    "urodzin",
+    "nascido",
+    "nascida",
+)
 
 
 class DateOfBirthRecognizer(EntityRecognizer):

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the lexicons below are data: one line per language reads best)
 """GDPR Art. 9 special categories as entity types of their own (see ``SPECIAL_CATEGORIES``).
 
 A category term (a condition, a faith, an orientation, a party, a union...) counts only when it is
@@ -197,14 +198,19 @@ class SpecialCategoryRecognizer(EntityRecognizer):
         anchors = list(self.anchor.finditer(text, window_start, start)) if self.anchor else []
         firsts, _ = lexicon()
         names = [
-            w for w in re.finditer(r"\b[A-ZÀ-Þ][a-zß-ÿ]+\b", text[window_start:start])
+            w
+            for w in re.finditer(r"\b[A-ZÀ-Þ][a-zß-ÿ]+\b", text[window_start:start])
             if w.group() in firsts
         ]
         if not anchors and not names:
-            return False
-        last = max(
-            [a.end() for a in anchors] + [window_start + w.end() for w in names]
-        )
+            # "le test ADN de mon père": an anchor shortly after, and no topic marker before.
+            sent_end = _SENTENCE_END.search(text, end)
+            stop = min(end + 40, sent_end.start() if sent_end else len(text))
+            after = self.anchor.search(text, end, stop) if self.anchor else None
+            return after is not None and not (
+                self.topic and self.topic.search(text, sent_start, start)
+            )
+        last = max([a.end() for a in anchors] + [window_start + w.end() for w in names])
         return not (self.topic and self.topic.search(text, last, start))
 
 

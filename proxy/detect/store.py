@@ -30,12 +30,18 @@ def from_config(tenant: TenantConfig) -> Corrections:
 
 def validate(c: Corrections) -> None:
     """Raise ``ValueError`` if a list is too long, an entry empty or too long, a pattern invalid."""
-    for name, values in (("allow", c.allow), ("deny_terms", c.deny_terms), ("deny_patterns", c.deny_patterns)):
+    for name, values in (
+        ("allow", c.allow),
+        ("deny_terms", c.deny_terms),
+        ("deny_patterns", c.deny_patterns),
+    ):
         if len(values) > MAX_ENTRIES:
             raise ValueError(f"{name}: at most {MAX_ENTRIES} entries")
         for v in values:
             if not isinstance(v, str) or not v.strip() or len(v) > MAX_LEN:
-                raise ValueError(f"{name}: entries must be non-empty strings of at most {MAX_LEN} characters")
+                raise ValueError(
+                    f"{name}: entries must be non-empty strings of at most {MAX_LEN} characters"
+                )
     for p in c.deny_patterns:
         rx = compile_pattern(p)
         if rx.search("") is not None:
@@ -102,7 +108,9 @@ class CorrectionsStore:
         return self._runtime.get(tenant_id, Corrections())
 
     def effective_by_id(self, tenant_id: str) -> Corrections:
-        return self.config.get(tenant_id, Corrections()).union(self._runtime.get(tenant_id, Corrections()))
+        return self.config.get(tenant_id, Corrections()).union(
+            self._runtime.get(tenant_id, Corrections())
+        )
 
     def effective(self, tenant: TenantConfig) -> Corrections:
         self._refresh()
@@ -137,5 +145,7 @@ class CorrectionsStore:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         self._refresh(force=True)
         return Corrections(
-            tuple(old.get("allow", ())), tuple(old.get("deny_terms", ())), tuple(old.get("deny_patterns", ()))
+            tuple(old.get("allow", ())),
+            tuple(old.get("deny_terms", ())),
+            tuple(old.get("deny_patterns", ())),
         )

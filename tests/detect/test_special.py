@@ -1,0 +1,68 @@
+"""Art. 9 special categories in English, French and German: said of a person, not of a topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from proxy.detect.types import SPECIAL_CATEGORIES
+from tests.detect.conftest import found
+
+FLAGGED = [
+    ("my colleague is a practising Catholic", "RELIGIOUS_BELIEF"),
+    ("Ma collègue est musulmane pratiquante.", "RELIGIOUS_BELIEF"),
+    ("Mein Nachbar ist gläubiger Jude.", "RELIGIOUS_BELIEF"),
+    ("My mother has diabetes and takes insulin.", "HEALTH_DATA"),
+    ("Il est en arrêt maladie depuis lundi pour une dépression.", "HEALTH_DATA"),
+    ("Meine Kollegin ist schwanger.", "HEALTH_DATA"),
+    ("He was diagnosed with multiple sclerosis last year.", "HEALTH_DATA"),
+    ("My brother is gay.", "SEXUAL_ORIENTATION"),
+    ("Elle est lesbienne.", "SEXUAL_ORIENTATION"),
+    ("Mein Chef ist schwul.", "SEXUAL_ORIENTATION"),
+    ("The candidate is of Turkish descent.", "ETHNIC_ORIGIN"),
+    ("Mon voisin est d'origine maghrébine.", "ETHNIC_ORIGIN"),
+    ("Ihr Mann ist türkischer Herkunft.", "ETHNIC_ORIGIN"),
+    ("My neighbour votes for the Greens.", "POLITICAL_OPINION"),
+    ("Il vote pour le Rassemblement National.", "POLITICAL_OPINION"),
+    ("Er ist AfD-Wähler.", "POLITICAL_OPINION"),
+    ("She is a union rep for Unison.", "TRADE_UNION_MEMBERSHIP"),
+    ("Mon collègue est délégué syndical CGT.", "TRADE_UNION_MEMBERSHIP"),
+    ("Meine Kollegin ist Gewerkschaftsmitglied bei ver.di.", "TRADE_UNION_MEMBERSHIP"),
+    ("My sister carries the BRCA1 mutation.", "GENETIC_DATA"),
+    ("Le test ADN de mon père est revenu.", "GENETIC_DATA"),
+    ("We store my fingerprint template on the badge.", "BIOMETRIC_DATA"),
+    ("Seine Fingerabdrücke sind im System.", "BIOMETRIC_DATA"),
+]
+
+NOT_FLAGGED = [
+    "the Catholic Church's history is long",
+    "Write an essay about the history of Islam in Spain.",
+    "What are the symptoms of diabetes?",
+    "I have a question about asthma inhalers in general.",
+    "L'histoire de l'Église catholique en France.",
+    "Erkläre mir die Geschichte der Gewerkschaften.",
+    "My code has a race condition and the button is disabled.",
+    "Our new version came out last week.",
+    "Herr Krebs kommt morgen um zehn.",
+    "My colleague Christian Müller will join the call.",
+    "We voted to postpone the release to Friday.",
+    "The Jewish Museum in Berlin opens at ten.",
+    "Ich habe die Datei in PDF konvertiert.",
+]
+
+
+def test_types_are_the_contract() -> None:
+    from proxy.detect.special import TERMS
+
+    assert set(TERMS) == SPECIAL_CATEGORIES
+
+
+@pytest.mark.parametrize(("text", "category"), FLAGGED)
+async def test_flagged(detector: Any, text: str, category: str) -> None:
+    assert category in {t for t, _ in await found(detector, text)}
+
+
+@pytest.mark.parametrize("text", NOT_FLAGGED)
+async def test_not_flagged(detector: Any, text: str) -> None:
+    assert not {t for t, _ in await found(detector, text)} & SPECIAL_CATEGORIES
