@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from proxy.audit import open_audit_log
 from proxy.audit.log import MerkleAuditLog
 from proxy.config import Settings, load_settings
@@ -91,3 +93,27 @@ async def build_log(settings: Settings, clock: Clock) -> MerkleAuditLog:
         clock.t += 50
         await log.checkpoint("interval")
     return log
+
+
+def config_file(s: Settings, tmp: Path) -> Path:
+    """The settings as a YAML file, for subprocesses."""
+    cfg = tmp / "config.yaml"
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "server": {"data_dir": str(s.server.data_dir)},
+                "audit": {
+                    "hmac_key": s.audit.hmac_key.get_secret_value() if s.audit.hmac_key else None,
+                    "checkpoint_every": s.audit.checkpoint_every,
+                    "checkpoint_interval_s": s.audit.checkpoint_interval_s,
+                    "store": s.audit.store,
+                    "postgres_schema": s.audit.postgres_schema,
+                    "postgres_dsn": (
+                        s.audit.postgres_dsn.get_secret_value() if s.audit.postgres_dsn else None
+                    ),
+                },
+                "tenants": [t.model_dump(mode="json") for t in s.tenants],
+            }
+        )
+    )
+    return cfg

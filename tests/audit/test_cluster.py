@@ -11,18 +11,16 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from proxy.audit import open_store
 from proxy.audit.signing import load_public_keys
 from proxy.audit.verify import verify_store
 from proxy.config import Settings
-from tests.audit.helpers import PG_DSN, make_settings
-from tests.audit.test_exports import _config_file
+from tests.audit.helpers import config_file, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.postgres
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _writer(cfg: Path, name: str, count: int, concurrency: int = 16) -> subprocess.Popen[str]:
@@ -45,12 +43,11 @@ def _acks(out: str) -> dict[str, int]:
 
 
 async def _contents(s: Settings) -> dict[int, str]:
-    conn = await asyncpg.connect(PG_DSN, server_settings={"search_path": s.audit.postgres_schema})
-    try:
-        rows = await conn.fetch("SELECT idx, data FROM leaves ORDER BY idx")
-    finally:
-        await conn.close()
-    return {r["idx"]: json.loads(bytes(r["data"]))["record"].get("decision_id", "") for r in rows}
+    async with open_store(s, sign=False).reader() as r:
+        return {
+            row.idx: json.loads(row.data or b"{}")["record"].get("decision_id", "")
+            async for row in r.leaves()
+        }
 
 
 async def _verify(s: Settings) -> object:
@@ -65,11 +62,12 @@ async def _verify(s: Settings) -> object:
         )
 
 
-async def test_two_writers_build_one_contiguous_tree(tmp_path: Path, pg_schema: str) -> None:
-    s = make_settings(
-        tmp_path, "postgres", pg_schema, checkpoint_every=100, checkpoint_interval_s=2
-    )
-    cfg = _config_file(s, tmp_path)
+@pytest.mark.parametrize("store", STORES)
+async def test_two_writers_build_one_contiguous_tree(
+    tmp_path: Path, pg_schema: str, store: str
+) -> None:
+    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=2)
+    cfg = config_file(s, tmp_path)
     procs = [_writer(cfg, name, 400) for name in ("a", "b")]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
@@ -84,13 +82,12 @@ async def test_two_writers_build_one_contiguous_tree(tmp_path: Path, pg_schema: 
     assert rep.ok, rep.findings  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("store", STORES)
 async def test_sigkilled_writer_loses_no_acknowledged_record(
-    tmp_path: Path, pg_schema: str
+    tmp_path: Path, pg_schema: str, store: str
 ) -> None:
-    s = make_settings(
-        tmp_path, "postgres", pg_schema, checkpoint_every=100, checkpoint_interval_s=2
-    )
-    cfg = _config_file(s, tmp_path)
+    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=2)
+    cfg = config_file(s, tmp_path)
     victim = _writer(cfg, "victim", 1_000_000)
     survivor = _writer(cfg, "survivor", 600, concurrency=4)
     assert victim.stdout is not None

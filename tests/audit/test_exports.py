@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from PIL import Image
 
 from proxy.audit import open_store
@@ -27,7 +26,7 @@ from proxy.audit.signing import load_public_keys
 from proxy.audit.store import PruneSpec
 from proxy.audit.verify import verify_bundle, verify_store
 from proxy.config import Settings
-from tests.audit.helpers import T0, Clock, build_log, make_settings
+from tests.audit.helpers import T0, Clock, build_log, config_file, make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,7 +162,7 @@ async def test_subject_export_proofs_verify_offline(tmp_path: Path) -> None:
     assert verify_bundle(bundle, load_public_keys(s.signing_key_dir / "keys.json")).ok
     proof_file = tmp_path / "subject.json"
     proof_file.write_text(json.dumps(bundle))
-    cfg = _config_file(s, tmp_path)
+    cfg = config_file(s, tmp_path)
     ok = _cli("audit", "verify", "--config", str(cfg), "--proof", str(proof_file))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     tampered = json.loads(json.dumps(bundle))
@@ -175,29 +174,6 @@ async def test_subject_export_proofs_verify_offline(tmp_path: Path) -> None:
     forged = json.loads(json.dumps(bundle))
     forged["checkpoint"]["body"] = forged["checkpoint"]["body"].replace('"size":46', '"size":47')
     assert verify_bundle(forged).kinds == {"forged_signature"}
-
-
-def _config_file(s: Settings, tmp: Path) -> Path:
-    cfg = tmp / "config.yaml"
-    cfg.write_text(
-        yaml.safe_dump(
-            {
-                "server": {"data_dir": str(s.server.data_dir)},
-                "audit": {
-                    "hmac_key": s.audit.hmac_key.get_secret_value() if s.audit.hmac_key else None,
-                    "checkpoint_every": s.audit.checkpoint_every,
-                    "checkpoint_interval_s": s.audit.checkpoint_interval_s,
-                    "store": s.audit.store,
-                    "postgres_schema": s.audit.postgres_schema,
-                    "postgres_dsn": (
-                        s.audit.postgres_dsn.get_secret_value() if s.audit.postgres_dsn else None
-                    ),
-                },
-                "tenants": [t.model_dump(mode="json") for t in s.tenants],
-            }
-        )
-    )
-    return cfg
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -259,7 +235,7 @@ async def test_prune_keeps_hashes_verifies_and_records_itself(tmp_path: Path) ->
 
 def test_cli_verify_export_report_and_keys(built: tuple[Settings, Clock], tmp_path: Path) -> None:
     s, _ = built
-    cfg = _config_file(s, tmp_path)
+    cfg = config_file(s, tmp_path)
     v = _cli("audit", "verify", "--config", str(cfg), "--no-tail-check", "--json")
     assert v.returncode == 0 and json.loads(v.stdout)["ok"], v.stdout + v.stderr
     out = tmp_path / "acme.csv"
@@ -288,7 +264,7 @@ async def test_checkpoint_kept_elsewhere_reveals_a_log_cut_back_with_its_checkpo
 ) -> None:
     s, clock = make_settings(tmp_path), Clock()
     await (await build_log(s, clock)).close()
-    cfg = _config_file(s, tmp_path)
+    cfg = config_file(s, tmp_path)
     kept = tmp_path / "witness.json"
     out = await asyncio.to_thread(
         _cli, "audit", "checkpoint", "--config", str(cfg), "-o", str(kept)
