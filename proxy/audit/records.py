@@ -4,9 +4,9 @@ A leaf is ``{"index": i, "logged_at": t, "record": {...}}`` in RFC 8785 canonica
 adds ``index`` (binding the record to its position, so a moved record is named as reordered) and
 ``logged_at`` (the sequencer's clock, used for retention and exports). The log stores what it is
 given: it never sees a raw value because the request path passes only ``digest(value)`` results in
-``value_digests``; ``validate`` rejects a record whose ``value_digests`` are not digests or whose
-``entities`` are not type counts, so a value put there by mistake fails the request instead of
-being written.
+``value_digests``; ``validate`` rejects a record whose ``value_digests`` are not digests, whose
+``entities`` are not type counts, or that holds an e-mail address anywhere, so a value put there by
+mistake fails the request instead of being written.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from proxy.audit.types import AuditError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ENTITY = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"'.]{2,}")
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 
 # Columns of the flat (CSV) form, in order; fields of a record not listed go to ``extra``.
@@ -104,7 +105,21 @@ def validate(record: Any) -> Entry:
         for k, v in entities.items()
     ):
         raise AuditError("audit record field 'entities' must map entity types to counts")
+    for key, value in record.items():
+        if _holds_email(value):
+            raise AuditError(f"audit record field {key!r} looks like it holds an e-mail address")
     return entry(dict(record))
+
+
+def _holds_email(v: Any) -> bool:
+    """A last safety net: an e-mail address anywhere in a record's strings."""
+    if isinstance(v, str):
+        return "@" in v and _EMAIL.search(v) is not None
+    if isinstance(v, dict):
+        return any(_holds_email(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_holds_email(x) for x in v)
+    return False
 
 
 def leaf_object(index: int, logged_at: str, record: dict[str, Any]) -> dict[str, Any]:

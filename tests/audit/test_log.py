@@ -80,6 +80,8 @@ async def test_unwritable_store_raises_audit_error_and_recovers(tmp_path: Path) 
         {"kind": "request", "entities": {"EMAIL_ADDRESS": "alice@example.com"}},
         {"kind": "request", "latency_ms": {"detect": float("nan")}},
         {"no_kind": True},
+        {"kind": "request", "model_requested": "alice@example.com"},
+        {"kind": "request", "reasons": [{"code": "x", "text": "mail alice@example.com"}]},
     ],
 )
 async def test_records_that_could_hold_raw_values_are_refused(tmp_path: Path, record: dict) -> None:
