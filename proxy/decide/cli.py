@@ -1,0 +1,177 @@
+"""``privacy-proxy policy eval | test``: explain one decision, run the policy's Rego tests."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from proxy.config import Settings, TenantConfig
+from proxy.decide.types import Decision, PolicyError
+
+ENDPOINT_BY_FIELD = (
+    ("messages", "chat.completions"),
+    ("prompt", "completions"),
+    ("input", "embeddings"),
+)
+
+
+def register(subparsers: Any) -> None:
+    """Add ``policy eval`` and ``policy test`` to the ``privacy-proxy`` command line."""
+    policy = subparsers.add_parser("policy", help="evaluate or test the Rego policy")
+    sub = policy.add_subparsers(dest="policy_command", required=True)
+
+    ev = sub.add_parser("eval", help="detect and decide for a sample OpenAI request body")
+    ev.add_argument("--input", required=True, type=Path, help="request body (JSON file)")
+    ev.add_argument("--config", help="YAML configuration file (default: embedded defaults)")
+    ev.add_argument("--tenant", help="tenant id from the configuration (default: the first)")
+    ev.add_argument(
+        "--endpoint",
+        choices=[e for _, e in ENDPOINT_BY_FIELD],
+        help="default: guessed from the body (messages, prompt or input)",
+    )
+    ev.add_argument("--json", action="store_true", help="print the decision as JSON")
+    ev.set_defaults(func=_eval)
+
+    te = sub.add_parser("test", help="run every *_test.rego of the policy directory")
+    te.add_argument("--config", help="YAML configuration file (default: embedded defaults)")
+    te.add_argument("--policies", type=Path, help="policy directory (default: policy.path)")
+    te.set_defaults(func=_test)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from proxy.cli import settings_from
+
+    return settings_from(args)
+
+
+def _tenant(settings: Settings, wanted: str | None) -> TenantConfig:
+    if wanted is not None:
+        for t in settings.tenants:
+            if t.id == wanted:
+                return t
+        sys.exit(f"no tenant {wanted!r} in the configuration")
+    return settings.tenants[0] if settings.tenants else TenantConfig(id="default")
+
+
+def _endpoint(body: dict[str, Any], wanted: str | None) -> str:
+    if wanted:
+        return wanted
+    for key, endpoint in ENDPOINT_BY_FIELD:
+        if key in body:
+            return endpoint
+    sys.exit("cannot tell the endpoint: the body has no messages, prompt or input")
+
+
+async def evaluate(
+    settings: Settings, body: dict[str, Any], tenant: TenantConfig, endpoint: str
+) -> tuple[dict[str, Any], Decision]:
+    """Run extraction, detection and the policy on one request body, as the proxy would."""
+    from proxy.api.extract import extract_texts
+    from proxy.decide import build_engine, build_input
+    from proxy.detect import build_detector
+
+    texts = [f.text for f in extract_texts(endpoint, body).fields]
+    settings.detection.workers = 0  # one request: no worker pool
+    detector = build_detector(settings)
+    await detector.start()
+    try:
+        spans = await detector.detect(texts, tenant)
+    finally:
+        await detector.close()
+    model = str(body.get("model", ""))
+    doc = build_input(
+        tenant=tenant,
+        endpoint=endpoint,
+        model=model,
+        stream=bool(body.get("stream", False)),
+        spans=spans,
+        local={
+            "available": settings.local.kind != "none",
+            "model": settings.local.model_name,
+            "region": settings.local.region,
+        },
+        external={
+            "available": settings.external.enabled,
+            "provider": settings.external.name,
+            "model": model,
+        },
+    )
+    engine = build_engine(settings)
+    await engine.start()
+    try:
+        return doc, await engine.decide(doc)
+    finally:
+        await engine.close()
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from proxy.errors import ProxyError
+
+    settings = _settings(args)
+    try:
+        body = json.loads(args.input.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        sys.exit(f"cannot read {args.input}: {e}")
+    if not isinstance(body, dict):
+        sys.exit(f"{args.input} must hold a JSON object (an OpenAI request body)")
+    tenant = _tenant(settings, args.tenant)
+    endpoint = _endpoint(body, args.endpoint)
+    try:
+        doc, d = asyncio.run(evaluate(settings, body, tenant, endpoint))
+    except PolicyError as e:
+        print(f"policy error ({e.code}): {e}; the proxy denies such a request", file=sys.stderr)
+        return 2
+    except ProxyError as e:
+        print(f"invalid request ({e.code.value}): {e.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        out = {
+            "input": doc,
+            "decision": {
+                "route": d.route,
+                "transform": d.transform,
+                "entities": list(d.entities),
+                "reasons": [{"code": r.code, "text": r.text} for r in d.reasons],
+                "revision": d.revision,
+                "engine": d.engine,
+            },
+        }
+        print(json.dumps(out, indent=2))
+        return 0
+    found = doc["detection"]["entities"]
+    print(
+        f"tenant     {tenant.id} (region {tenant.region}, allow_external "
+        f"{str(tenant.allow_external).lower()}, strict {str(tenant.strict).lower()})"
+    )
+    print(f"request    {endpoint}, model {doc['request']['model'] or '-'}")
+    print(
+        "detected   "
+        + (", ".join(f"{k} x{v['count']}" for k, v in sorted(found.items())) or "no personal data")
+    )
+    print(f"route      {d.route}")
+    print(f"transform  {d.transform}" + (f" ({', '.join(d.entities)})" if d.entities else ""))
+    print("reasons")
+    for r in d.reasons:
+        print(f"  {r.code}: {r.text}")
+    print(f"policy     revision {d.revision}, {d.engine} engine")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from proxy.decide.testing import run_tests
+
+    path = args.policies or _settings(args).policy.path
+    try:
+        results = run_tests(path)
+    except PolicyError as e:
+        print(f"policy error ({e.code}): {e}", file=sys.stderr)
+        return 2
+    for r in results:
+        print(f"{r.outcome:5}  {r.file}  {r.name}" + (f"  ({r.error})" if r.error else ""))
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed}/{len(results)} passed")
+    return 1 if failed or not results else 0
