@@ -127,6 +127,11 @@ external_codes contains transform_reason[external_transform]
 
 external_codes contains sprintf("transfer_%s", [transfer_mechanism]) if transfer_needed
 
+# Recorded in the audit log: the GDPR transfer tool personal data leaves the EU/EEA under.
+transfer_used := transfer_mechanism if {
+	transfer_needed
+} else := null
+
 # The decision: the first branch that applies wins.
 
 result := decision("deny", "none", [], {"input_invalid"}) if {
@@ -140,7 +145,10 @@ result := decision("deny", "none", [], {"input_invalid"}) if {
 	count(keep_local) > 0
 } else := decision("external", "none", [], {"no_personal_data"}) if {
 	not personal
-} else := decision("external", external_transform, sorted_entity_types, external_codes)
+} else := object.union(
+	decision("external", external_transform, sorted_entity_types, external_codes),
+	{"transfer_mechanism": transfer_used},
+)
 
 decision(route, transform, entities, codes) := {
 	"route": route,

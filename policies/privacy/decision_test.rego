@@ -82,6 +82,7 @@ test_personal_data_eu_tenant_scc_provider_pseudonymized if {
 	r.transform == "pseudonymize"
 	r.entities == ["EMAIL_ADDRESS", "PERSON"]
 	codes(r) == ["personal_data_pseudonymized", "transfer_scc"]
+	r.transfer_mechanism == "scc"
 	r.reasons[1].text == "Leaves the EU/EEA for OpenAI under standard contractual clauses (GDPR Art. 46(2)(c))."
 }
 
@@ -142,6 +143,7 @@ test_non_eu_tenant_needs_no_mechanism_external if {
 	r.route == "external"
 	r.transform == "pseudonymize"
 	codes(r) == ["personal_data_pseudonymized"]
+	r.transfer_mechanism == null
 }
 
 test_eea_country_tenant_is_eu_local if {

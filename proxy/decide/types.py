@@ -55,7 +55,9 @@ class PolicyEngine(Protocol):
          "entities": [TYPE, ...],            # types to transform; non-empty unless "none"
          "reasons": [{"code": str, "text": str}, ...]}   # non-empty; codes ^[a-z][a-z0-9_]*$
 
-    Other keys land in ``Decision.extra``. Reason codes are stable (see policies/data.json
+    Other keys land in ``Decision.extra``; the policy adds ``transfer_mechanism`` (``"scc"``,
+    ``"adequacy"``, ...; null when no transfer out of the EU/EEA) to external decisions on
+    personal data. Reason codes are stable (see policies/data.json
     ``privacy.reasons``; ``transfer_<mechanism>`` names the GDPR transfer tool used).
 
     ``decide`` returns a validated Decision, or raises PolicyError for anything else (engine
