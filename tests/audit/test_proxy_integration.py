@@ -128,7 +128,7 @@ async def _ready(port: int, proc: asyncio.subprocess.Process) -> None:
 
 
 async def _load(port: int, acked: dict[str, int], stop: asyncio.Event, n: int) -> None:
-    """Closed-loop load; records the decision id of every 200 answer."""
+    """Closed-loop load from 8 clients; records the decision id of every 200 answer."""
     async with aiohttp.ClientSession() as s:
 
         async def one(i: int) -> None:
@@ -145,10 +145,15 @@ async def _load(port: int, acked: dict[str, int], stop: asyncio.Event, n: int) -
             except aiohttp.ClientError:
                 pass
 
-        i = 0
-        while not stop.is_set() and i < n:
-            await asyncio.gather(*[one(i + k) for k in range(8)])
-            i += 8
+        numbers = iter(range(n))
+
+        async def client() -> None:
+            for i in numbers:
+                if stop.is_set():
+                    return
+                await one(i)
+
+        await asyncio.gather(*[client() for _ in range(8)])
 
 
 @pytest.mark.postgres
@@ -182,10 +187,10 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
                 )
             )
         try:
-            # One after the other, so the two do not race to create the first signing key.
+            # Started together: they race to create the signing key and the schema, safely.
             for port in ports:
                 procs.append(await _serve(tmp_path / f"proxy-{port}.yaml", base_url))
-                await _ready(port, procs[-1])
+            await asyncio.gather(*[_ready(port, p) for port, p in zip(ports, procs, strict=True)])
             acked: dict[str, int] = {}
             stop = asyncio.Event()
             victim_load = asyncio.create_task(_load(ports[0], acked, stop, 10_000))
@@ -223,3 +228,7 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
     async with open_store(s).reader() as r:
         rep = await verify_store(r, keys, origin=s.audit.origin, interval_s=2, now=time.time())
     assert rep.ok, rep.findings
+    print(
+        f"acked {len(acked)}, forwarded {forwarded}, request records {len(requests)}, "
+        f"leaves {len(rows)}, checkpoints {rep.checkpoints}"
+    )
