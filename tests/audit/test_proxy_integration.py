@@ -228,7 +228,3 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
     async with open_store(s).reader() as r:
         rep = await verify_store(r, keys, origin=s.audit.origin, interval_s=2, now=time.time())
     assert rep.ok, rep.findings
-    print(
-        f"acked {len(acked)}, forwarded {forwarded}, request records {len(requests)}, "
-        f"leaves {len(rows)}, checkpoints {rep.checkpoints}"
-    )
