@@ -192,9 +192,11 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         con = Console()
         if rep.ok:
+            newer = rep.size - rep.verified_size
             con.print(
                 f"[green]OK[/] {rep.size} records, {rep.checkpoints} checkpoints, "
-                f"verified up to size {rep.verified_size}, {rep.pruned} pruned"
+                f"signed tree verified up to size {rep.verified_size}, {rep.pruned} pruned"
+                + (f"; {newer} newer records await the next checkpoint" if newer > 0 else "")
             )
         else:
             table = Table("problem", "at", "details", title="audit verify: FAILED")
