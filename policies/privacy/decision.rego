@@ -160,6 +160,7 @@ decision(route, transform, entities, codes) := {
 reason(code) := {"code": code, "text": data.privacy.reasons[code]}
 
 reason(code) := {"code": code, "text": text} if {
+	not data.privacy.reasons[code]
 	mechanism := trim_prefix(code, "transfer_")
 	mechanism != code
 	text := sprintf(
