@@ -257,7 +257,7 @@ def _export(args: argparse.Namespace) -> int:
         finally:
             if args.output:
                 out.close()
-        return total
+        return int(total)
 
     total = _run(_with_reader(settings, go))
     err.print(f"exported {total} records")

@@ -14,7 +14,7 @@ import html
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import jinja2
 import phonenumbers
 
 from proxy.audit.merkle import Tree
-from proxy.audit.records import CSV_FIELDS, Digester, canonical, to_row
+from proxy.audit.records import CSV_FIELDS, canonical, to_row
 from proxy.audit.signing import PublicKey, check_signature
 from proxy.audit.store import Reader
 from proxy.audit.types import AuditError
@@ -224,11 +224,11 @@ def tenant_of(settings: Settings, tenant: str) -> TenantConfig | str:
 
 
 def subject_digests(
-    digester: Digester,
+    digest: Callable[[str], str],
     *,
-    emails: list[str] = (),  # type: ignore[assignment]
-    phones: list[str] = (),  # type: ignore[assignment]
-    values: list[str] = (),  # type: ignore[assignment]
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    values: Sequence[str] = (),
     region: str | None = None,
 ) -> list[str]:
     """Digests to look a subject up by: phones also in E.164 and national form."""
@@ -245,7 +245,7 @@ def subject_digests(
             phonenumbers.PhoneNumberFormat.INTERNATIONAL,
         ):
             forms.append(phonenumbers.format_number(num, f))
-    return sorted({digester(v) for v in forms})
+    return sorted({digest(v) for v in forms})
 
 
 async def subject_bundle(

@@ -260,7 +260,7 @@ class SQLiteReader:
         return sorted(r[0] for r in rows)
 
     async def get(self, indexes: list[int]) -> list[LeafRow]:
-        out = []
+        out: list[LeafRow] = []
         for i in range(0, len(indexes), 500):
             part = indexes[i : i + 500]
             marks = ",".join("?" * len(part))
