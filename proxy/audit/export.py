@@ -16,6 +16,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -124,22 +125,48 @@ class Art30:
                 w.writerow([t, "daily", day, route, v])
         return buf.getvalue()
 
+    def buckets(self) -> dict[str, Counter[str]]:
+        """Daily counts, or weekly (ISO) beyond 62 days, or monthly beyond two years."""
+        kind = _bucket_kind(self.daily)
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        for day, counts in self.daily.items():
+            d = date.fromisoformat(day)
+            if kind == "week":
+                y, w, _ = d.isocalendar()
+                key = f"{y}-W{w:02d}"
+            else:
+                key = day[:7] if kind == "month" else day
+            out[key].update(counts)
+        return out
+
     def html(self) -> str:
         env = jinja2.Environment(
             loader=jinja2.PackageLoader("proxy.audit", "templates"), autoescape=True
         )
-        days = sorted(self.daily)
-        route_names = sorted({r for c in self.daily.values() for r in c})
+        buckets = self.buckets()
+        keys = sorted(buckets)
+        route_names = sorted({r for c in buckets.values() for r in c})
         return env.get_template("art30.html.j2").render(
             r=self,
+            period=_BUCKET_NAMES[_bucket_kind(self.daily)],
             daily_svg=stacked_bars(
-                days, [(rn, [self.daily[d][rn] for d in days]) for rn in route_names]
+                keys, [(rn, [buckets[k][rn] for k in keys]) for rn in route_names]
             ),
             categories_svg=hbars(self.categories.most_common(), "#3b6ea5"),
             recipients_svg=hbars(
                 [(f"{n} ({c})", v) for (n, c), v in self.recipients.most_common()], "#c0504d"
             ),
         )
+
+
+_BUCKET_NAMES = {"day": "per day", "week": "per week", "month": "per month"}
+
+
+def _bucket_kind(daily: dict[str, Any]) -> str:
+    if not daily:
+        return "day"
+    span = (date.fromisoformat(max(daily)) - date.fromisoformat(min(daily))).days
+    return "day" if span <= 62 else "week" if span <= 730 else "month"
 
 
 _PALETTE = ["#3b6ea5", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6"]
@@ -193,7 +220,8 @@ def stacked_bars(labels: list[str], series: list[tuple[str, list[int]]]) -> str:
                     f"{html.escape(name)}: {values[i]}</title></rect>"
                 )
         if len(labels) <= 16 or i % (len(labels) // 8 + 1) == 0:
-            parts.append(f'<text x="{x}" y="{h + 28}" font-size="10">{label[5:]}</text>')
+            short = label[5:] if len(label) == 10 else label
+            parts.append(f'<text x="{x}" y="{h + 28}" font-size="10">{html.escape(short)}</text>')
     for k, (name, _) in enumerate(series):
         lx, ly = width - 140, 20 + k * 20
         parts.append(

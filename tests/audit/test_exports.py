@@ -12,13 +12,20 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from proxy.audit import open_store
-from proxy.audit.export import art30_report, iter_records, subject_bundle, subject_digests
+from proxy.audit.export import (
+    Art30,
+    art30_report,
+    iter_records,
+    subject_bundle,
+    subject_digests,
+)
 from proxy.audit.log import MerkleAuditLog
 from proxy.audit.merkle import leaf_hash
 from proxy.audit.records import canonical, from_row, rfc3339
@@ -281,3 +288,17 @@ async def test_checkpoint_kept_elsewhere_reveals_a_log_cut_back_with_its_checkpo
         _cli, "audit", "verify", "--config", str(cfg), "--no-tail-check", "--checkpoint", str(kept)
     )
     assert v.returncode == 1 and "truncated" in v.stdout, v.stdout + v.stderr
+
+
+def test_long_periods_are_charted_per_week_and_per_month() -> None:
+    rep = Art30("t", "p", "EU", 30, None, None)
+    start = date(2026, 1, 1)
+    for i in range(400):
+        rep.daily[(start + timedelta(days=i)).isoformat()]["external"] += 1
+    weeks = rep.buckets()
+    assert len(weeks) == 58 and sum(c["external"] for c in weeks.values()) == 400
+    assert "per week" in rep.html()
+    rep.daily[date(2029, 1, 1).isoformat()]["local"] += 1
+    months = rep.buckets()
+    assert "2026-01" in months and months["2026-01"]["external"] == 31
+    assert "2029-01" in months and "per month" in rep.html()
