@@ -32,16 +32,16 @@ class DecisionCache:
         """The cache key, or None when this input is not cacheable."""
         if self.size <= 0 or not revision:
             return None
-        entities = (input_doc.get("detection") or {}).get("entities")
+        detection = input_doc.get("detection")
+        entities = detection.get("entities") if isinstance(detection, dict) else None
         if not isinstance(entities, dict):
             return None
         if revision != self._revision:
             self._items.clear()
             self._revision = revision
         # Everything but the entities' counts and scores, so added input fields are keyed too.
-        detection = {**input_doc["detection"], "entities": sorted(entities)}
         return json.dumps(
-            [revision, {**input_doc, "detection": detection}],
+            [revision, {**input_doc, "detection": {**detection, "entities": sorted(entities)}}],
             sort_keys=True,
             separators=(",", ":"),
             default=repr,

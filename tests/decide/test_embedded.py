@@ -252,6 +252,15 @@ async def test_cache_reuses_decisions_per_entity_set_and_forgets_on_new_revision
     assert len(engine.cache) == 1
 
 
+async def test_malformed_input_is_denied_not_cached(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    for doc in ({}, {**make_input(), "detection": ["PERSON"]}, {**make_input(), "tenant": None}):
+        d = await engine.decide(doc)
+        assert (d.route, [r.code for r in d.reasons]) == ("deny", ["input_invalid"])
+    assert len(engine.cache) == 1  # only the last: its detection is well-formed
+
+
 async def test_cache_off(policy_dir: Path) -> None:
     engine = EmbeddedEngine(policy_config(policy_dir, cache_size=0))
     await engine.start()

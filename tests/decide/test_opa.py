@@ -158,6 +158,7 @@ PARITY = [
     make_input(request={"endpoint": "images"}),
     make_input(tenant={"strict": "yes"}),
     {"tenant": {"id": "acme"}},
+    {**make_input(), "detection": ["PERSON"]},
     {},
 ]
 
