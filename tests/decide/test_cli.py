@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from proxy.cli import main
-from proxy.config import ROOT, TenantConfig, load_settings
+from proxy.config import TenantConfig, load_settings
 from proxy.decide.cli import evaluate
 from tests.conftest import Shared
 
@@ -25,25 +22,33 @@ REQUEST = {
 }
 
 
-def test_eval_prints_decision_and_reasons(tmp_path: Path) -> None:
+def test_eval_prints_decision_and_reasons(
+    tmp_path: Path,
+    shared_detector: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("proxy.detect.build_detector", lambda s: Shared(shared_detector))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     body = tmp_path / "request.json"
     body.write_text(json.dumps(REQUEST))
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test"}
-    out = subprocess.run(
-        [sys.executable, "-m", "proxy", "policy", "eval", "--input", str(body), "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    result = json.loads(out)
-    d = result["decision"]
+    with pytest.raises(SystemExit) as e:
+        main(["policy", "eval", "--input", str(body), "--json"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    d = json.loads(out)["decision"]
     assert (d["route"], d["transform"]) == ("external", "pseudonymize")
     assert {"EMAIL_ADDRESS", "PERSON"} <= set(d["entities"])
     assert [r["code"] for r in d["reasons"]] == ["personal_data_pseudonymized", "transfer_scc"]
     assert "marie" not in out.lower()  # the input document holds types and counts, not values
+    with pytest.raises(SystemExit) as e:
+        main(["policy", "eval", "--input", str(body)])
+    lines = capsys.readouterr().out.splitlines()
+    assert "route      external" in lines
+    assert (
+        "  transfer_scc: Leaves the EU/EEA for OpenAI under standard contractual clauses "
+        "(GDPR Art. 46(2)(c))." in lines
+    )
 
 
 @pytest.mark.parametrize(
