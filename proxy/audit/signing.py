@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from proxy.audit.records import canonical, parse_time, rfc3339
 from proxy.audit.types import AuditError
 
+CLOCK_SKEW_S = 120.0
+
 
 @dataclass(frozen=True)
 class PublicKey:
@@ -39,10 +41,12 @@ class PublicKey:
     not_after: str | None
 
     def valid_at(self, t: str) -> bool:
+        """Whether a checkpoint signed at ``t`` falls in this key's window, give or take
+        ``CLOCK_SKEW_S`` (replicas' clocks disagree a little)."""
         ts = parse_time(t)
-        if ts < parse_time(self.not_before):
+        if ts < parse_time(self.not_before) - CLOCK_SKEW_S:
             return False
-        return self.not_after is None or ts <= parse_time(self.not_after)
+        return self.not_after is None or ts <= parse_time(self.not_after) + CLOCK_SKEW_S
 
     def as_json(self) -> dict[str, Any]:
         return {

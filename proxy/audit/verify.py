@@ -207,6 +207,7 @@ def _check_checkpoints(
 ) -> None:
     rep.checkpoints = len(rows)
     valid: list[dict[str, Any]] = []
+    stored: list[dict[str, Any]] = []  # in the order the sequencer wrote them
     for row in rows:
         status, cp = check_signature(keys, row.body, row.signature)
         if status == "malformed" or cp is None:
@@ -224,6 +225,8 @@ def _check_checkpoints(
             rep.add("unknown_key", f"checkpoint {_name(row)} is for origin {cp.get('origin')!r}")
             continue
         valid.append(cp)
+        if row.id >= 0:
+            stored.append(cp)
     # Leaf-level findings (with an index) explain root mismatches above them.
     explained = min((f.index for f in rep.findings if f.index is not None), default=None)
     missing = sum(f.kind == "deleted" for f in rep.findings)
@@ -253,14 +256,17 @@ def _check_checkpoints(
             f"records in [{below}, {bad[0]}) do not match the signed checkpoint for size {bad[0]}",
             below,
         )
-    ordered = sorted(valid, key=lambda c: (parse_time(c["time"]), int(c["size"])))
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    # Write order (not clock order: replicas' clocks differ) must never shrink the tree.
+    for a, b in zip(stored, stored[1:], strict=False):
         m, n = int(a["size"]), int(b["size"])
-        if m in conflicted or n in conflicted or m in bad or n in bad:
-            continue
-        if m > n:
+        if m > n and not {m, n} & (conflicted | set(bad)):
             rep.add("inconsistent", f"checkpoint size goes back from {m} to {n}", n)
-        elif 0 < m < n <= tree.size and not verify_consistency(
+    # Each signed size is consistent with the next larger one (RFC 9162 consistency proofs).
+    by_size = {int(c["size"]): c for c in valid if int(c["size"]) not in conflicted}
+    sizes = sorted(s for s in by_size if s not in bad)
+    for m, n in zip(sizes, sizes[1:], strict=False):
+        a, b = by_size[m], by_size[n]
+        if 0 < m < n <= tree.size and not verify_consistency(
             m,
             n,
             bytes.fromhex(a["root"]),

@@ -14,13 +14,13 @@ import asyncpg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from proxy.audit import open_store
+from proxy.audit import open_audit_log, open_store
 from proxy.audit.merkle import leaf_hash
 from proxy.audit.records import canonical, rfc3339
 from proxy.audit.signing import KeyRing, load_public_keys
 from proxy.audit.verify import Report, verify_store
 from proxy.config import Settings
-from tests.audit.helpers import PG_DSN, T0, Clock, build_log, make_settings
+from tests.audit.helpers import PG_DSN, T0, Clock, build_log, make_settings, request_record
 
 
 class DB:
@@ -211,3 +211,18 @@ async def test_postgres_tamper(
     if tamper is not None:
         await tamper(DB(pg=pg_db), s)
     _check(await _verify(s, clock), kind)
+
+
+async def test_clock_skew_between_writers_is_not_tampering(tmp_path: Path) -> None:
+    s, clock = make_settings(tmp_path), Clock()
+    log = open_audit_log(s, clock=clock)
+    await log.start()
+    for i in range(30):
+        clock.t += 7 if i % 2 else -4  # two replicas whose clocks disagree by seconds
+        await log.append(request_record(log, i, "acme"))
+        if i % 4 == 0:
+            await log.checkpoint("export")
+    await log.close()
+    rep = await _verify(s, clock)
+    assert rep.ok, rep.findings
+    assert rep.verified_size == 30
