@@ -97,6 +97,9 @@ class EmbeddedEngine(BaseEngine):
             raise PolicyError("policy_not_loaded", "the policy is not loaded")
         try:
             self._rego.set_input(Input(input_doc))
+        except (RegoError, TypeError, ValueError) as e:  # e.g. a lone surrogate in a string
+            raise PolicyError("policy_input_invalid", "the input cannot be given to Rego") from e
+        try:
             return first_value(self._rego.query_bundle(self._bundle))
         except RegoError as e:
             raise PolicyError("policy_eval_error", rego_error(e)) from e

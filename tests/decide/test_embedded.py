@@ -261,6 +261,14 @@ async def test_malformed_input_is_denied_not_cached(policy_dir: Path) -> None:
     assert len(engine.cache) == 1  # only the last: its detection is well-formed
 
 
+async def test_unencodable_input_is_a_policy_error(policy_dir: Path) -> None:
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    with pytest.raises(PolicyError) as e:
+        await engine.decide(make_input(request={"model": "gpt\ud800"}))
+    assert e.value.code == "policy_input_invalid"
+
+
 async def test_cache_off(policy_dir: Path) -> None:
     engine = EmbeddedEngine(policy_config(policy_dir, cache_size=0))
     await engine.start()
