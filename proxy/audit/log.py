@@ -92,9 +92,9 @@ class MerkleAuditLog:
         excuse the silence after it."""
         if not self._started:
             return
+        self._started = False  # new appends fail from here; those queued commit first (FIFO)
         with contextlib.suppress(AuditError):
-            await self.checkpoint("stop" if stop else "export")
-        self._started = False
+            await self._enqueue([], reason="stop" if stop else "export")
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
@@ -112,8 +112,18 @@ class MerkleAuditLog:
         reason: str | None = None,
         prune: list[PruneSpec] | None = None,
     ) -> list[int]:
-        if not self._started or self._tasks[0].done():
+        if not self._started:
             raise AuditError("audit log is not running")
+        return await self._enqueue(records, reason, prune)
+
+    async def _enqueue(
+        self,
+        records: list[Entry],
+        reason: str | None = None,
+        prune: list[PruneSpec] | None = None,
+    ) -> list[int]:
+        if not self._tasks or self._tasks[0].done():
+            raise AuditError("audit writer is not running")
         fut: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Op(records, fut, reason, prune or []))
         # The commit must finish even if the caller goes away: its record may be acknowledged.

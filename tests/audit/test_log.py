@@ -164,3 +164,21 @@ def test_leaf_bytes_equal_canonical_leaf_object(record: dict) -> None:
     assert leaf_bytes(12, "2026-05-28T00:00:00.000000Z", data) == canonical(
         leaf_object(12, "2026-05-28T00:00:00.000000Z", record)
     )
+
+
+async def test_close_during_appends_commits_or_refuses_each_and_hangs_none(tmp_path: Path) -> None:
+    s = make_settings(tmp_path)
+    log = open_audit_log(s)
+    await log.start()
+    appends = [asyncio.ensure_future(log.append(request_record(log, i, "acme"))) for i in range(50)]
+    await asyncio.sleep(0)
+    await asyncio.wait_for(log.close(), 30)
+    late = asyncio.ensure_future(log.append(request_record(log, 99, "acme")))
+    done = await asyncio.wait_for(asyncio.gather(*appends, late, return_exceptions=True), 30)
+    ok = [r for r in done if isinstance(r, int)]
+    assert all(isinstance(r, int | AuditError) for r in done)
+    assert isinstance(done[-1], AuditError)
+    conn = sqlite3.connect(s.audit_sqlite_path)
+    stored = {i for (i,) in conn.execute("SELECT idx FROM leaves WHERE kind = 'request'")}
+    conn.close()
+    assert set(ok) == stored
