@@ -24,11 +24,13 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import platform
 import random
 import secrets
+import shlex
 import signal
 import socket
 import statistics
@@ -254,7 +256,7 @@ def build_targets(args: argparse.Namespace, tmp: Path, fake_url: str) -> dict[st
     if "proxy" in args.targets:
         port, key = free_port(), "sk-bench-" + secrets.token_hex(8)
         cfg = proxy_config(tmp, port, fake_url, key, args.proxy_workers, args.proxy_set)
-        argv = [py, "-m", "proxy", "serve", "--config", str(cfg)]
+        argv = [a.replace("{config}", str(cfg)) for a in shlex.split(args.proxy_command)]
         svc = Service("privacy-proxy", argv, f"http://127.0.0.1:{port}/readyz", tmp)
         targets["proxy"] = Target("proxy", f"http://127.0.0.1:{port}/v1", key, [svc],
                                   timing_header="x-privacy-proxy-timing")
@@ -362,6 +364,7 @@ class Phase:
     target: str
     stream: bool
     prompt: str
+    variant: str
     clients: int
     requests: int = 0
     errors: int = 0
@@ -393,9 +396,9 @@ def summary_ms(values_s: list[float]) -> dict[str, float]:
 
 
 async def run_phase(session: aiohttp.ClientSession, target: Target, stream: bool, prompt: str,
-                    prompts: list[str], clients: int, max_s: float) -> Phase:
+                    variant: str, prompts: list[str], clients: int, max_s: float) -> Phase:
     """Closed loop: ``clients`` workers send one request after another until the prompts or the
-    time run out; every request uses the next unused prompt."""
+    time run out; each request takes the next prompt of the list."""
     bodies = [_body([{"role": "user", "content": p}], stream) for p in prompts]
     samples: list[Sample] = []
     next_i = 0
@@ -414,7 +417,7 @@ async def run_phase(session: aiohttp.ClientSession, target: Target, stream: bool
     await asyncio.gather(*(worker() for _ in range(clients)))
     wall = time.perf_counter() - t0
     ok = [s for s in samples if s.ok]
-    ph = Phase(target.name, stream, prompt, clients, requests=len(samples),
+    ph = Phase(target.name, stream, prompt, variant, clients, requests=len(samples),
                errors=len(samples) - len(ok), unfaithful=sum(not s.faithful for s in ok),
                duration_s=round(wall, 3), rps=round(len(ok) / wall, 1) if wall else 0.0)
     ph.latency_ms = summary_ms([s.latency_s for s in ok])
@@ -453,15 +456,16 @@ class Sizes:
     max_phase_s: float
     warmup: int
     conversations: int
+    variants: list[str]
 
 
 def sizes(args: argparse.Namespace) -> Sizes:
     if args.quick:
         req = {1: 40, 16: 120, 64: 256}
-        s = Sizes(args.clients, req, 10.0, 10, 2)
+        s = Sizes(args.clients, req, 10.0, 10, 2, args.variants)
     else:
-        req = {1: 150, 16: 400, 64: 800}
-        s = Sizes(args.clients, req, 30.0, 30, 5)
+        req = {1: 100, 16: 300, 64: 600}
+        s = Sizes(args.clients, req, 20.0, 30, 5, args.variants)
     s.requests = {c: args.requests or req.get(c, max(100, 8 * c)) for c in s.clients}
     if args.conversations is not None:
         s.conversations = args.conversations
@@ -485,25 +489,27 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
         await warm_up(session, target, sz.warmup, seed)
     phases: list[Phase] = []
     k = 0
-    for stream in (False, True):
-        for prompt in ("clean", "pii"):
-            for clients in sz.clients:
-                k += 1
-                rng = random.Random(seed * 1000 + k)
-                make = clean_prompt if prompt == "clean" else pii_prompt_factory(seed * 1000 + k)
-                prompts = _unique(make, sz.requests[clients], rng)
-                for target in targets:
-                    ph = await run_phase(session, target, stream, prompt, prompts, clients,
-                                         sz.max_phase_s)
-                    ph.loadavg_1m = round(os.getloadavg()[0], 2)
-                    console.print(
-                        f"  {target.name:8} {'stream' if stream else 'plain ':6} {prompt:5} "
-                        f"c={clients:<3} n={ph.requests:<4} err={ph.errors:<3} "
-                        f"p50={ph.latency_ms.get('p50', float('nan')):8.2f} ms  "
-                        f"rps={ph.rps:8.1f}"
-                        + (f"  ttfc p50={ph.ttfc_ms.get('p50', float('nan')):.2f} ms"
-                           if stream else ""))
-                    phases.append(ph)
+    for stream, prompt, variant, clients in itertools.product(
+        (False, True), ("clean", "pii"), sz.variants, sz.clients
+    ):
+        k += 1
+        rng = random.Random(seed * 1000 + k)
+        make = clean_prompt if prompt == "clean" else pii_prompt_factory(seed * 1000 + k)
+        n = sz.requests[clients]
+        prompts = _unique(make, n, rng) if variant == "unique" else [make(rng)] * n
+        for target in targets:
+            ph = await run_phase(session, target, stream, prompt, variant, prompts, clients,
+                                 sz.max_phase_s)
+            ph.loadavg_1m = round(os.getloadavg()[0], 2)
+            console.print(
+                f"  {target.name:8} {'stream' if stream else 'plain ':6} {prompt:5} "
+                f"{variant:6} "
+                f"c={clients:<3} n={ph.requests:<4} err={ph.errors:<3} "
+                f"p50={ph.latency_ms.get('p50', float('nan')):8.2f} ms  "
+                f"rps={ph.rps:8.1f}"
+                + (f"  ttfc p50={ph.ttfc_ms.get('p50', float('nan')):.2f} ms"
+                   if stream else ""))
+            phases.append(ph)
     convs: dict[str, list[list[Sample]]] = {t.name: [] for t in targets}
     for i in range(sz.conversations):
         for target in targets:
@@ -512,9 +518,9 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
 
 
 def add_deltas(phases: list[Phase]) -> None:
-    base = {(p.stream, p.prompt, p.clients): p for p in phases if p.target == "fake"}
+    base = {(p.stream, p.prompt, p.variant, p.clients): p for p in phases if p.target == "fake"}
     for p in phases:
-        b = base.get((p.stream, p.prompt, p.clients))
+        b = base.get((p.stream, p.prompt, p.variant, p.clients))
         if b is None:
             continue
         for q in ("p50", "p99"):
@@ -566,11 +572,10 @@ def _per_turn(runs: list[list[Sample]], get: Any) -> list[float | None]:
     return res
 
 
-def _find(
-    phases: list[Phase], target: str, stream: bool, prompt: str, clients: int
-) -> Phase | None:
+def _find(phases: list[Phase], *key: object) -> Phase | None:
+    """The phase with (target, stream, prompt, variant, clients) == key."""
     for p in phases:
-        if (p.target, p.stream, p.prompt, p.clients) == (target, stream, prompt, clients):
+        if (p.target, p.stream, p.prompt, p.variant, p.clients) == key:
             return p
     return None
 
@@ -583,26 +588,34 @@ def acceptance(phases: list[Phase], conv: dict[str, Any], top: int) -> list[dict
         rows.append({"criterion": name, "value": None if value is None else round(value, 3),
                      "bound": bound, "pass": ok, "detail": detail})
 
-    p = _find(phases, "proxy", False, "clean", 1)
-    v = p.added_ms.get("p50") if p else None
-    add("added p50 at 1 client, PII-free (ms)", v, "<= 10", None if v is None else v <= 10,
-        "privacy-proxy minus fake, non-streaming")
-    p, q = _find(phases, "proxy", False, "pii", 1), _find(phases, "litellm", False, "pii", 1)
-    a, b = (p.added_ms.get("p50") if p else None), (q.added_ms.get("p50") if q else None)
-    r = a / b if a is not None and b else None
-    add("added p50 at 1 client with PII, proxy / LiteLLM", r, "<= 0.25",
-        None if r is None else r <= 0.25, f"proxy {a} ms, LiteLLM {b} ms")
-    p, q = _find(phases, "proxy", False, "pii", top), _find(phases, "litellm", False, "pii", top)
-    r = p.rps / q.rps if p and q and q.rps else None
-    errs = p.errors if p else None
-    add(f"rps at {top} clients with PII, proxy / LiteLLM", r, ">= 5 and no errors",
-        None if r is None else (r >= 5 and errs == 0),
-        f"proxy {p.rps if p else None} rps ({errs} errors), LiteLLM {q.rps if q else None} rps "
-        f"({q.errors if q else None} errors); every request a different prompt")
-    p = _find(phases, "proxy", True, "pii", 1)
-    v = p.added_ttfc_ms.get("p50") if p else None
-    add("added time to first chunk at 1 client, with PII (ms)", v, "<= 5",
-        None if v is None else v <= 5, "streaming, restore on; proxy minus fake")
+    variants = sorted({p.variant for p in phases}, reverse=True)  # "unique" first
+    for var in variants:
+        note = "every request a new prompt" if var == "unique" else "one prompt, repeated"
+        p = _find(phases, "proxy", False, "clean", var, 1)
+        v = p.added_ms.get("p50") if p else None
+        add(f"added p50 at 1 client, PII-free, {var} (ms)", v, "<= 10",
+            None if v is None else v <= 10, f"privacy-proxy minus fake, non-streaming; {note}")
+    for var in variants:
+        p = _find(phases, "proxy", False, "pii", var, 1)
+        q = _find(phases, "litellm", False, "pii", var, 1)
+        a, b = (p.added_ms.get("p50") if p else None), (q.added_ms.get("p50") if q else None)
+        r = a / b if a is not None and b else None
+        add(f"added p50 at 1 client with PII, {var}, proxy / LiteLLM", r, "<= 0.25",
+            None if r is None else r <= 0.25, f"proxy {a} ms, LiteLLM {b} ms")
+    for prompt in ("pii", "clean"):
+        p = _find(phases, "proxy", False, prompt, "unique", top)
+        q = _find(phases, "litellm", False, prompt, "unique", top)
+        r = p.rps / q.rps if p and q and q.rps else None
+        errs = p.errors if p else None
+        add(f"rps at {top} clients, {prompt}, unique, proxy / LiteLLM", r, ">= 5 and no errors",
+            None if r is None else (r >= 5 and errs == 0),
+            f"proxy {p.rps if p else None} rps ({errs} errors), LiteLLM "
+            f"{q.rps if q else None} rps ({q.errors if q else None} errors); non-streaming")
+    for var in variants:
+        p = _find(phases, "proxy", True, "pii", var, 1)
+        v = p.added_ttfc_ms.get("p50") if p else None
+        add(f"added time to first chunk at 1 client, with PII, {var} (ms)", v, "<= 5",
+            None if v is None else v <= 5, "streaming, restore on; proxy minus fake")
     c = conv.get("proxy", {}).get("turn10_over_turn1")
     add("conversation: turn 10 detection / turn 1", c["ratio"] if c else None, "<= 2",
         None if c is None else c["ratio"] <= 2, f"basis: {c['basis'] if c else None}")
@@ -620,21 +633,34 @@ def print_tables(phases: list[Phase], conv: dict[str, Any], acc: list[dict[str, 
     for stream in (False, True):
         t = Table(title=f"Chat completions, {'streaming' if stream else 'non-streaming'} "
                         "(ms; added = target minus fake at the same concurrency)")
-        for col in ("target", "prompt", "clients", "n", "err", "p50", "p99", "added p50",
-                    "added p99", "rps"):
-            t.add_column(col, justify="right" if col not in ("target", "prompt") else "left")
+        for col in ("target", "prompt", "prompts", "clients", "n", "err", "unfaithful", "p50",
+                    "p99", "added p50", "added p99", "rps"):
+            t.add_column(col, justify="left" if col in ("target", "prompt", "prompts")
+                         else "right")
         if stream:
             t.add_column("TTFC p50", justify="right")
             t.add_column("added TTFC p50", justify="right")
         for p in phases:
             if p.stream != stream:
                 continue
-            row = [p.target, p.prompt, str(p.clients), str(p.requests), str(p.errors),
-                   _f(p.latency_ms.get("p50"), 2), _f(p.latency_ms.get("p99"), 2),
-                   _f(p.added_ms.get("p50"), 2), _f(p.added_ms.get("p99"), 2), _f(p.rps)]
+            row = [p.target, p.prompt, p.variant, str(p.clients), str(p.requests),
+                   str(p.errors), str(p.unfaithful), _f(p.latency_ms.get("p50"), 2),
+                   _f(p.latency_ms.get("p99"), 2), _f(p.added_ms.get("p50"), 2),
+                   _f(p.added_ms.get("p99"), 2), _f(p.rps)]
             if stream:
                 row += [_f(p.ttfc_ms.get("p50"), 2), _f(p.added_ttfc_ms.get("p50"), 2)]
             t.add_row(*row)
+        console.print(t)
+    staged = [p for p in phases if p.stage_ms_p50]
+    stages = list(dict.fromkeys(k for p in staged for k in p.stage_ms_p50))
+    if staged:
+        t = Table(title="privacy-proxy stage times, p50 ms (x-privacy-proxy-timing)")
+        for col in ("mode", "prompt", "prompts", "clients", *stages):
+            t.add_column(col, justify="left" if col in ("mode", "prompt", "prompts")
+                         else "right")
+        for p in staged:
+            t.add_row("stream" if p.stream else "plain", p.prompt, p.variant, str(p.clients),
+                      *(_f(p.stage_ms_p50.get(k), 2) for k in stages))
         console.print(t)
     t = Table(title="Ten-turn conversation, 1 client (median per turn, ms)")
     t.add_column("turn", justify="right")
@@ -680,8 +706,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
     ]
     for stream in (False, True):
-        head = ["target", "prompt", "clients", "n", "errors", "unfaithful", "p50 ms", "p99 ms",
-                "added p50", "added p99", "rps"]
+        head = ["target", "prompt", "prompts", "clients", "n", "errors", "unfaithful", "p50 ms",
+                "p99 ms", "added p50", "added p99", "rps"]
         if stream:
             head += ["TTFC p50", "added TTFC p50", "added TTFC p99"]
         lines += [f"**{'Streaming' if stream else 'Non-streaming'}**", "",
@@ -689,13 +715,24 @@ def markdown(result: dict[str, Any]) -> str:
         for p in result["phases"]:
             if p["stream"] != stream:
                 continue
-            row = [p["target"], p["prompt"], str(p["clients"]), str(p["requests"]),
+            row = [p["target"], p["prompt"], p["variant"], str(p["clients"]), str(p["requests"]),
                    str(p["errors"]), str(p["unfaithful"]), _f(p["latency_ms"].get("p50"), 2),
                    _f(p["latency_ms"].get("p99"), 2), _f(p["added_ms"].get("p50"), 2),
                    _f(p["added_ms"].get("p99"), 2), _f(p["rps"])]
             if stream:
                 row += [_f(p["ttfc_ms"].get("p50"), 2), _f(p["added_ttfc_ms"].get("p50"), 2),
                         _f(p["added_ttfc_ms"].get("p99"), 2)]
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    staged = [p for p in result["phases"] if p["stage_ms_p50"]]
+    stages = list(dict.fromkeys(k for p in staged for k in p["stage_ms_p50"]))
+    if staged:
+        head = ["mode", "prompt", "prompts", "clients", *stages]
+        lines += ["**privacy-proxy stage times**, p50 ms from `x-privacy-proxy-timing`", "",
+                  "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for p in staged:
+            row = ["stream" if p["stream"] else "plain", p["prompt"], p["variant"],
+                   str(p["clients"]), *(_f(p["stage_ms_p50"].get(k), 2) for k in stages)]
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     conv = result["conversation"]
@@ -795,7 +832,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in load_after],
             "settings": {"quick": args.quick, "targets": ["fake", *args.targets],
-                         "clients": sz.clients, "requests": sz.requests,
+                         "clients": sz.clients, "variants": sz.variants,
+                         "requests": sz.requests,
                          "max_phase_s": sz.max_phase_s, "conversations": sz.conversations,
                          "proxy_workers": args.proxy_workers, "proxy_set": args.proxy_set,
                          "litellm_workers": args.litellm_workers,
@@ -813,6 +851,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--targets", default="proxy,litellm",
                     help="comma-separated, besides the fake itself: proxy, litellm")
     ap.add_argument("--clients", default="1,16,64", help="concurrency levels, comma-separated")
+    ap.add_argument("--variants", default="same,unique",
+                    help="same: one prompt repeated (caches may help); unique: a new prompt "
+                    "for every request")
     ap.add_argument("--requests", type=int, default=None, help="requests per phase (all levels)")
     ap.add_argument("--conversations", type=int, default=None, help="ten-turn replays per target")
     ap.add_argument("--quick", action="store_true", help="small phases, for a first look")
@@ -820,6 +861,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="privacy-proxy server.workers (default: its own, the core count)")
     ap.add_argument("--proxy-set", action="append", default=[], metavar="KEY=VALUE",
                     help="extra privacy-proxy setting, e.g. detection.workers=2 (repeatable)")
+    ap.add_argument("--proxy-command",
+                    default=f"{sys.executable} -m proxy serve --config {{config}}",
+                    help="how to start privacy-proxy; {config} is the generated config file")
     ap.add_argument("--litellm-workers", type=int, default=1, help="LiteLLM --num_workers")
     ap.add_argument("--presidio-workers", type=int, default=1,
                     help="Presidio analyzer processes (the Docker image's default is 1)")
@@ -839,6 +883,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         ap.error(f"unknown targets: {', '.join(sorted(unknown))}")
     args.clients = sorted({int(c) for c in args.clients.split(",")})
+    args.variants = [v for v in ("same", "unique") if v in args.variants.split(",")]
     return args
 
 
