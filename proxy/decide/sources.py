@@ -32,8 +32,10 @@ class PolicySources:
 
 
 def _files(root: Path) -> list[Path]:
+    """Policy files under ``root``. Links are followed and dot-directories skipped: a Kubernetes
+    ConfigMap volume is ``privacy -> ..data/privacy`` with ``..data`` swapped on update."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(".rego") or name == "data.json":
@@ -71,8 +73,11 @@ def load_sources(root: Path) -> PolicySources:
         if rel.endswith(TEST_SUFFIX):
             tests[rel] = text
             continue
-        digest.update(f"{rel}\0{len(raw)}\0".encode())
-        digest.update(raw)
+        # Trailing newlines do not count: Helm's ``|-`` strips them from ConfigMap values, and
+        # the revision should match between a checkout and a cluster.
+        body = raw.rstrip(b"\n")
+        digest.update(f"{rel}\0{len(body)}\0".encode())
+        digest.update(body)
         if p.name == "data.json":
             try:
                 doc = json.loads(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from proxy.config import TenantConfig, load_settings
 from proxy.decide import build_engine, build_input
 from proxy.decide.embedded import EmbeddedEngine
 from proxy.decide.parse import parse_decision
+from proxy.decide.sources import load_sources
 from proxy.decide.types import PolicyError
 from proxy.detect.types import Span
 from tests.decide.conftest import make_input, policy_config
@@ -164,6 +166,40 @@ async def test_changed_data_changes_revision_and_decisions(policy_dir: Path) -> 
     )
     d = await engine.decide(doc)
     assert (d.route, engine.revision != rev) == ("external", True)
+
+
+async def test_configmap_volume_layout_loads_and_reloads(tmp_path: Path, policy_dir: Path) -> None:
+    """kubelet's layout: keys are links into ``..data``, which is swapped atomically on update."""
+    mount = tmp_path / "mount"
+    mount.mkdir()
+    first = mount / "..2026_01_01"
+    shutil.copytree(policy_dir, first)
+    (mount / "..data").symlink_to(first.name)
+    (mount / "data.json").symlink_to("..data/data.json")
+    (mount / "privacy").symlink_to("..data/privacy")
+    engine = EmbeddedEngine(policy_config(mount))
+    await engine.start()
+    doc = make_input(entities=["PERSON"])
+    assert (await engine.decide(doc)).route == "external"
+    rev = engine.revision
+    second = mount / "..2026_01_02"
+    shutil.copytree(first, second)
+    _edit(second / "data.json", '"strict": false', '"strict": true')
+    (mount / "..data_tmp").symlink_to(second.name)
+    os.replace(mount / "..data_tmp", mount / "..data")
+    shutil.rmtree(first)
+    assert (await engine.decide(doc)).route == "local"
+    assert engine.revision != rev
+
+
+def test_revision_ignores_trailing_newlines_and_tests(policy_dir: Path) -> None:
+    rev = load_sources(policy_dir).revision
+    rego = policy_dir / "privacy" / "decision.rego"
+    rego.write_text(rego.read_text().rstrip("\n"))  # as Helm's |- leaves it
+    (policy_dir / "privacy" / "decision_test.rego").write_text("package privacy.decision_test\n")
+    assert load_sources(policy_dir).revision == rev
+    rego.write_text(rego.read_text() + "\n# a comment\n")
+    assert load_sources(policy_dir).revision != rev
 
 
 async def test_reload_waits_for_interval(policy_dir: Path) -> None:
