@@ -17,6 +17,7 @@ import spacy
 import tldextract
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -47,6 +48,17 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool:
         return self._extract(pattern_text).fqdn != ""
+
+
+class OwnContext(ContextAwareEnhancer):
+    """Our recognizers weigh their own context words (in every language, without lemmas), and
+    Presidio's recognizers we keep validate their results; so no second context pass."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 0, 0, 0)
+
+    def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):  # type: ignore[no-untyped-def]
+        return raw_results
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,7 @@ class Engine:
             nlp_engine=nlp_engine,
             supported_languages=list(langs),
             default_score_threshold=cfg.score_threshold,
+            context_aware_enhancer=OwnContext(),
         )
         self.languages = langs
         iso = [IsoCode639_1.from_str(x) for x in langs if hasattr(IsoCode639_1, x.upper())]
@@ -137,7 +150,7 @@ class Engine:
         letters = sum(c.isalpha() for c in text)
         if letters < 8:
             return "en"
-        conf = self.lingua.compute_language_confidence_values(text)
+        conf = self.lingua.compute_language_confidence_values(text[:500])
         if not conf or conf[0].value < (0.4 if letters < 40 else 0.25):
             return "en"
         code = conf[0].language.iso_code_639_1.name.lower()
@@ -250,12 +263,16 @@ def merge(spans: list[SpanTuple]) -> list[SpanTuple]:
     for s, e, t, sc in sorted(spans, key=lambda x: (x[0], -x[1])):
         if s >= e:
             continue
+        rank = (sc, _PRIORITY.get(t, 1), e - s)
         if out and s < out[-1][1]:
             cur = out[-1]
-            best = (sc, e - s) > (cur[3], cur[4])
             cur[1] = max(cur[1], e)
-            if best:
-                cur[2], cur[3], cur[4] = t, sc, e - s
+            if rank > cur[4]:
+                cur[2], cur[3], cur[4] = t, sc, rank
         else:
-            out.append([s, e, t, sc, e - s])
+            out.append([s, e, t, sc, rank])
     return [(s, e, t, sc) for s, e, t, sc, _ in out]
+
+
+# On equal scores, a specific identifier names the union rather than a generic type.
+_PRIORITY = {"PHONE_NUMBER": 0, "PERSON": 0, "DATE_OF_BIRTH": 0, "PASSPORT": 0}

@@ -23,7 +23,7 @@ from pathlib import Path
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-_LOW = "a-zà-öø-ÿąćęłńśźżšžčřďťňő"
+_LOW = "a-zß-öø-ÿąćęłńśźżšžčřďťňő"
 _CAP = rf"(?:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ][{_LOW}]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[{_LOW}]+)?)"
 _PARTICLE = (
     r"(?:(?:van\s(?:der\s|den\s|de\s)?|von\s(?:der\s)?|de\s(?:la\s)?|del\s|della\s|di\s|da\s"
@@ -142,9 +142,20 @@ _NOT_SURNAME = {
 
 
 @cache
-def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+def _data() -> dict[str, frozenset[str]]:
     data = json.loads((Path(__file__).parent / "data" / "lexicon.json").read_text())
-    return frozenset(data["first_names"]), frozenset(n.lower() for n in data["not_names"])
+    return {
+        "first": frozenset(data["first_names"]),
+        "ambiguous": frozenset(data["ambiguous_first_names"]),
+        "surnames": frozenset(data["surnames"]),
+        "not": frozenset(n.lower() for n in data["not_names"]),
+    }
+
+
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(known given names, lower-cased words that are never a name on their own)."""
+    d = _data()
+    return d["first"], d["not"]
 
 
 def plausible_person(value: str) -> bool:
@@ -155,11 +166,11 @@ def plausible_person(value: str) -> bool:
     toks = [t for t in re.split(r"[\s,]+", v) if t]
     if not any(t[0].isupper() for t in toks) or (v.isupper() and len(toks) == 1):
         return False
-    _, not_names = lexicon()
-    return (
-        not (len(toks) == 1 and v.lower().removesuffix("'s") in not_names)
-        and v.lower() not in not_names
-    )
+    d = _data()
+    word = v.removesuffix("'s")
+    if len(toks) == 1 and (word.lower() in d["not"] or word in d["ambiguous"]):
+        return False
+    return v.lower() not in d["not"]
 
 
 class NameRecognizer(EntityRecognizer):
@@ -184,10 +195,14 @@ class NameRecognizer(EntityRecognizer):
             for m in rx.finditer(text):
                 if m.group("name").lower() not in not_names:
                     out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.8))
+        d = _data()
         for m in _WORD.finditer(text):
-            rest = _REST.match(text, m.end()) if m.group() in firsts else None
+            word = m.group()
+            rest = _REST.match(text, m.end()) if word in firsts or word in d["ambiguous"] else None
             if rest is None:
                 continue
+            if word in d["ambiguous"] and rest.group().split()[-1] not in d["surnames"]:
+                continue  # "Rosa Poza" counts, "Rose Garden" does not
             end = m.end()
             for tok in rest.group().split():
                 if tok in _NOT_SURNAME or tok.lower() in not_names:

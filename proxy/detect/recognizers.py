@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from stdnum import iban
+from stdnum import iban, luhn
 from stdnum.de import idnr
 from stdnum.es import dni, nie
 from stdnum.eu import vat
@@ -27,8 +27,11 @@ from stdnum.pl import pesel
 
 
 def words(*ws: str) -> re.Pattern[str]:
-    """A case-insensitive regex matching any of ``ws`` as whole words."""
-    alts = "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))
+    """A case-insensitive regex matching any of ``ws`` as a whole word (``stem*``: as a prefix)."""
+    alts = "|".join(
+        re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+        for w in sorted(ws, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
 
 
@@ -72,7 +75,58 @@ def _vat_shape(s: str) -> bool:
     return vat.is_valid(c) or (len(c) >= 8 and sum(ch.isdigit() for ch in c) >= 6)
 
 
+def _card(s: str) -> bool:
+    """Luhn-valid with a card network's prefix and length (Visa, Mastercard, Amex, Diners,
+    Discover, JCB, Maestro, UnionPay)."""
+    c = _compact(s)
+    if not c.isdigit() or not luhn.is_valid(c):
+        return False
+    n, p2, p4 = len(c), int(c[:2]), int(c[:4])
+    return (
+        (c[0] == "4" and n in (13, 16, 19))
+        or ((51 <= p2 <= 55 or 2221 <= p4 <= 2720) and n == 16)
+        or (p2 in (34, 37) and n == 15)
+        or ((300 <= int(c[:3]) <= 305 or p2 in (36, 38, 39)) and n in (14, 16))
+        or ((p4 == 6011 or 644 <= int(c[:3]) <= 649 or p2 in (65, 62)) and 16 <= n <= 19)
+        or (3528 <= p4 <= 3589 and 16 <= n <= 19)
+        or ((p2 in (50, 56, 57, 58) or c[0] == "6") and 12 <= n <= 19)
+        or (p4 in (2131, 1800) and n == 15)
+    )
+
+
+def _card_long(s: str) -> bool:
+    return _card(s) and len(_compact(s)) >= 14
+
+
+_CARD_CONTEXT = words(
+    "card*", "karte*", "kreditkarte*", "carte*", "tarjeta*", "carta*", "kaart*", "karta*",
+    "kartą", "visa", "mastercard", "amex", "maestro", "cc", "cvv", "cvc", "expiry", "exp",
+    "paid", "bezahlt", "payé", "pagó", "pagato", "betaalde", "zapłacił*",
+)  # fmt: skip
+
+PASSPORT_CONTEXT = words(
+    "passport*", "reisepass*", "pass", "passnummer", "pass-nr", "passeport*", "pasaporte*",
+    "passaport*", "paspoort*", "paszport*", "ausweis*", "personalausweis*", "carte d'identité",
+    "cni", "id card", "identity card", "dowód*", "documento", "carta d'identità",
+)  # fmt: skip
+
 ID_SPECS: tuple[IdSpec, ...] = (
+    IdSpec(
+        "CREDIT_CARD",
+        r"\b\d(?:[ -]?\d){11,18}\b",
+        _card_long,
+        _CARD_CONTEXT,
+        score=0.95,
+        score_no_context=0.9,
+    ),
+    IdSpec(
+        "CREDIT_CARD",
+        r"\b\d(?:[ -]?\d){11,18}\b",
+        _card,
+        _CARD_CONTEXT,
+        score=0.9,
+        score_no_context=None,
+    ),
     IdSpec(
         "IBAN_CODE",
         r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b",
@@ -221,35 +275,15 @@ ID_SPECS: tuple[IdSpec, ...] = (
             "numéro de tva",
             "vat no",
         ),
-        score=0.7,
+        score=0.8,
         score_no_context=None,
     ),
     IdSpec(
         "PASSPORT",
         r"\b(?=[A-Z0-9]*\d[A-Z0-9]*\d)[A-Z0-9]{8,9}\b",
         lambda s: True,
-        words(
-            "passport",
-            "reisepass",
-            "pass",
-            "passnummer",
-            "pass-nr",
-            "passeport",
-            "pasaporte",
-            "passaporto",
-            "paspoort",
-            "paszport",
-            "passport no",
-            "ausweis",
-            "personalausweis",
-            "carte d'identité",
-            "cni",
-            "id card",
-            "identity card",
-            "dowód",
-            "paspoortnummer",
-        ),
-        score=0.85,
+        PASSPORT_CONTEXT,
+        score=0.9,
         score_no_context=None,
     ),
 )
@@ -306,35 +340,13 @@ def _longest_valid(
 
 
 PHONE_CONTEXT = words(
-    "phone",
-    "tel",
-    "tel.",
-    "telephone",
-    "mobile",
-    "cell",
-    "call",
-    "telefon",
-    "handy",
-    "mobil",
-    "téléphone",
-    "portable",
-    "teléfono",
-    "móvil",
-    "telefono",
-    "cellulare",
-    "telefoon",
-    "mobiel",
-    "telefonu",
-    "komórka",
-    "whatsapp",
-    "fax",
-    "number",
-    "nummer",
-    "numéro",
-    "número",
-    "numero",
-    "nr",
-)
+    "phone*", "tel", "tel.", "telephone*", "mobile*", "cell*", "call*", "ring", "telefon*",
+    "handy*", "mobil*", "rückruf*", "anruf*", "anrufen", "téléphone*", "portable", "rappel*",
+    "joindre", "teléfono*", "móvil*", "llam*", "telefono*", "cellulare", "chiama*", "richiam*",
+    "telefoon*", "mobiel*", "bel", "bellen", "terugbellen", "telefonu", "komórk*", "zadzwo*",
+    "oddzwo*", "whatsapp", "fax", "number", "nummer", "numer", "numéro", "número", "numero", "nr",
+    "n°", "no.", "unter",
+)  # fmt: skip
 _NOT_PHONE = words(
     "isbn",
     "order",
@@ -362,6 +374,19 @@ _NOT_PHONE = words(
     "article",
     "case",
     "incident",
+    "vat",
+    "tva",
+    "iva",
+    "ust",
+    "btw",
+    "nip",
+    "iban",
+    "bic",
+    "swift",
+    "siren",
+    "siret",
+    "ust-idnr",
+    "mwst",
 )
 _LANG_REGIONS = {
     "en": ("GB", "IE"),
@@ -377,8 +402,20 @@ _LANG_REGIONS = {
 _ALL_REGIONS = tuple(dict.fromkeys(r for rs in _LANG_REGIONS.values() for r in rs))
 
 
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+@/.=:-])(?:\+|00)?\(?\d[\d \-./()]{4,22}\d(?![\w@])")
+_DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_DOTTED = re.compile(r"\d+(?:\.\d+)+")
+_FR_DOTTED = re.compile(r"\d{2}(?:\.\d{2}){4}")
+
+
 class EuPhoneRecognizer(EntityRecognizer):
-    """Phone numbers of EU countries (international anywhere; national by the text's language)."""
+    """Phone numbers of EU countries, validated by phonenumbers.
+
+    Candidates come from one regex pass; each is parsed as an international number, or as a
+    national number of the countries of the text's language, or of any EU country when a phone
+    context word stands just before it (short texts are often taken for the wrong language). A
+    number that is only possible (not valid) counts next to a context word.
+    """
 
     def __init__(self, language: str) -> None:
         self.regions = _LANG_REGIONS.get(language, ("GB",))
@@ -394,32 +431,40 @@ class EuPhoneRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        if sum(c.isdigit() for c in text) < 6:
-            return []
-        found: dict[tuple[int, int], float] = {}
-        if PHONE_CONTEXT.search(text):
-            # A phone context word: national numbers of any EU country count next to it, whatever
-            # language the text was taken for (short texts are often misjudged).
-            for region in _ALL_REGIONS:
-                for m in phonenumbers.PhoneNumberMatcher(
-                    text, region, leniency=phonenumbers.Leniency.VALID
-                ):
-                    if near(text, m.start, m.end, PHONE_CONTEXT, 40, 0) and not near(
-                        text, m.start, m.end, _NOT_PHONE, 30, 0
-                    ):
-                        found[(m.start, m.end)] = 0.95
-        for region in self.regions:
-            for leniency in (phonenumbers.Leniency.VALID, phonenumbers.Leniency.POSSIBLE):
-                for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-                    span = (m.start, m.end)
-                    if span in found or near(text, m.start, m.end, _NOT_PHONE, 30, 0):
-                        continue
-                    ctx = near(text, m.start, m.end, PHONE_CONTEXT, 40, 0)
-                    if leniency == phonenumbers.Leniency.VALID:
-                        found[span] = 0.95 if ctx else 0.75
-                    elif ctx and sum(c.isdigit() for c in m.raw_string) >= 7:
-                        found[span] = 0.7
-        return [RecognizerResult("PHONE_NUMBER", a, b, s) for (a, b), s in found.items()]
+        out = []
+        for m in _PHONE_CANDIDATE.finditer(text):
+            raw = m.group()
+            digits = sum(c.isdigit() for c in raw)
+            if not 6 <= digits <= 15 or _DATE_LIKE.fullmatch(raw):
+                continue
+            if _DOTTED.fullmatch(raw) and not _FR_DOTTED.fullmatch(raw):
+                continue  # versions, IP addresses
+            if near(text, m.start(), m.end(), _NOT_PHONE, 30, 0) or near(
+                text, m.start(), m.end(), PASSPORT_CONTEXT, 30, 0
+            ):
+                continue
+            score = self._score(raw, digits, near(text, m.start(), m.end(), PHONE_CONTEXT, 40, 0))
+            if score:
+                out.append(RecognizerResult("PHONE_NUMBER", m.start(), m.end(), score))
+        return out
+
+    def _score(self, raw: str, digits: int, ctx: bool) -> float:
+        if raw.startswith("+"):
+            regions: tuple[str | None, ...] = (None,)
+        elif raw.startswith("00"):
+            regions = ("GB",)  # 00 is the international prefix of every EU country
+        else:
+            regions = self.regions + (_ALL_REGIONS if ctx else ())
+        possible = False
+        for region in regions:
+            try:
+                num = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                return 0.95 if ctx else 0.75
+            possible = possible or phonenumbers.is_possible_number(num)
+        return 0.7 if ctx and possible and digits >= 7 else 0.0
 
 
 _MONTHS = (

@@ -62,11 +62,11 @@ TERMS: dict[str, dict[str, str]] = {
     },
     "ETHNIC_ORIGIN": {
         "en": r"=of (?:[A-Z]\w*(?:an|ian|ese|ish|ic|i|ch|ab) )+(?:origin|descent|heritage|ancestry|background)|ethnic(?:ity| origin| minority| background)|=Roma(?:ni)? (?:community|people|family|woman|man|background)|sinti|gypsy|traveller community|=Black (?:man|woman|person|employee|colleague|candidate)|african-american|hispanic|latin[oa]|arab|kurdish|kurd|berber|uyghur|tamil|mixed-race|biracial|indigenous|aboriginal|racial origin",
-        "fr": r"d'origine (?:maghrébine?|algérienne?|marocaine?|tunisienne?|turque|africaine?|asiatique|arabe|juive|portugaise?|italienne?|polonaise?|vietnamienne?|chinoise?|sénégalaise?|malienne?|ivoirienne?|camerounaise?|haïtienne?|antillaise?|rom|kurde|étrangère?|immigrée?)|origine ethnique|ethnie|rom|tsigane|gitane?|maghrébine?|arabe|métisse?|kurde|berbère",
-        "de": r"\w+(?:isch|anisch|esisch)er (?:herkunft|abstammung)|migrationshintergrund|ethnische[rn]? (?:herkunft|minderheit|zugehörigkeit)|roma|sinti|kurde|kurdin|kurdisch|\w+stämmig",
+        "fr": r"=Roms?|d'origine (?:maghrébine?|algérienne?|marocaine?|tunisienne?|turque|africaine?|asiatique|arabe|juive|portugaise?|italienne?|polonaise?|vietnamienne?|chinoise?|sénégalaise?|malienne?|ivoirienne?|camerounaise?|haïtienne?|antillaise?|rom|kurde|étrangère?|immigrée?)|origine ethnique|ethnie|tsigane|gitane?|maghrébine?|arabe|métisse?|kurde|berbère",
+        "de": r"\w+(?:isch|anisch|esisch)er (?:herkunft|abstammung)|migrationshintergrund|ethnische[rn]? (?:herkunft|minderheit|zugehörigkeit)|sinti und roma|roma und sinti|sinto|sintiza|=Roma-\w+|kurde|kurdin|kurdisch|\w+stämmig",
         "es": r"de origen (?:\w+an[oa]|\w+í|árabe|gitan[oa]|chin[oa]|extranjer[oa])|etnia|gitan[oa]|árabe",
-        "it": r"di origin[ei] (?:\w+an[ao]|\w+in[ao]|\w+es[ei]|arab[ao]|ebraica|stranier[ao]|rom)|etnia|rom|sinti|arab[oa]",
-        "nl": r"\w+(?:aanse|se|sche) afkomst|etniciteit|roma",
+        "it": r"di origin[ei] (?:\w+an[ao]|\w+in[ao]|\w+es[ei]|arab[ao]|ebraica|stranier[ao]|rom)|etnia|=Rom|sinti|arab[oa]",
+        "nl": r"\w+(?:aanse|se|sche) afkomst|etniciteit|=Roma(?:-\w+| gemeenschap)",
         "pl": r"pochodzenia (?:\w+skiego|\w+ckiego)|romk[aą]|cygan(?:ka|em)?",
     },
     "POLITICAL_OPINION": {
@@ -133,7 +133,9 @@ INSTITUTION = re.compile(
     r"council|parliament|faith schools?|mission|order|monastery|mosque|synagogue|temple)\b",
     re.IGNORECASE,
 )
-_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|dr|herr|herrn|frau|m|mme|sr|sra|pan|pani)\.?\s+$", re.I)
+_TITLE_BEFORE = re.compile(
+    r"\b(?:(?:mr|mrs|ms|dr|herr|herrn|frau|mme|sr|sra|pan|pani)\.?|m\.)\s+$", re.I
+)
 _PROPER_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zß-ÿ]+")
 _SENTENCE_END = re.compile(r"[.!?;\n]\s|[\n]")
 
@@ -149,7 +151,10 @@ class SpecialCategoryRecognizer(EntityRecognizer):
     """One Art. 9 category in one language (plus English), anchored to a person."""
 
     def __init__(self, category: str, language: str) -> None:
-        langs = ["en"] if language == "en" else ["en", language]
+        # English is also the fallback for texts whose language is unsure: it carries every
+        # lexicon, and every language's anchors but Polish ones ("on", "ma", "my" are English).
+        langs = list(TERMS[category]) if language == "en" else ["en", language]
+        anchor_langs = [x for x in ANCHORS if x != "pl"] if language == "en" else langs
         # Groups such as "(?:a|b)" split badly on "|": join whole per-language strings instead.
         self.terms: list[re.Pattern[str]] = []
         for lang in langs:
@@ -161,7 +166,7 @@ class SpecialCategoryRecognizer(EntityRecognizer):
             for rx in (_compile(ci, re.IGNORECASE), _compile(cs, 0)):
                 if rx is not None:
                     self.terms.append(rx)
-        self.anchor = _compile([ANCHORS[x] for x in langs if x in ANCHORS], re.IGNORECASE)
+        self.anchor = _compile([ANCHORS[x] for x in anchor_langs if x in ANCHORS], re.IGNORECASE)
         self.topic = _compile([TOPIC[x] for x in langs if x in TOPIC], re.IGNORECASE)
         self.category = category
         super().__init__(

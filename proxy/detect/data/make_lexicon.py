@@ -3,7 +3,8 @@
 Run by hand: ``python -m proxy.detect.data.make_lexicon``.
 
 first_names: given names of European locales, minus those that are also common words, places or
-technology names (those need a title or the NER model to count as a name). not_names: countries,
+technology names (ambiguous_first_names: those count only before a known surname, after a title, or
+by the NER model). surnames: family names of the same locales. not_names: countries,
 large cities, months and weekdays in several languages: never a PERSON on their own.
 """
 
@@ -49,6 +50,12 @@ Tyler Cameron Harper Mason Taylor Parker Carter Cooper Hunter Porter Baker Fishe
 Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Justice Liberty
 Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
 Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
+WORD_SURNAMES = """Day Power Green Brown White Black Church Hall Wood King Young Long Little Hill
+Lane Bell Field Bank Banks Ford Street Park Parks Stone Gold Rich Sharp Cook Baker Mills Price
+Cross Lake Rivers Rock Fox Wolf Bird Swan Moon Star Sun Snow Frost Rain Storm Winter Summer Spring
+Law Justice Best Good Love Hope Strong Short Sweet Wise Gay Story Case Page Post Fine Nice Bond
+Mercedes Golf Jordan Chase Grant Mark Bill Money Cash Coin Key Keys Miles Page Ward West North
+South East Grace Faith Joy""".split()
 MONTHS_DAYS = """January February March April May June July August September October November
 December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Januar Februar März Mai Juni Juli
 Oktober
@@ -78,6 +85,7 @@ Catalonia Catalunya Andalusia Silesia Flanders Wallonia Europe Africa Asia Ameri
 
 def main() -> None:
     firsts: set[str] = set()
+    lasts: set[str] = set()
     places: set[str] = set(CITIES)
     for loc in LOCALES:
         fake = Faker(loc)
@@ -86,6 +94,7 @@ def main() -> None:
             if ".person." in mod:
                 for attr in ("first_names", "first_names_male", "first_names_female"):
                     firsts |= set(getattr(p, attr, None) or ())
+                lasts |= set(getattr(p, "last_names", None) or ())
             if ".address." in mod:
                 for attr in ("countries",):
                     places |= {c for c in (getattr(p, attr, None) or ()) if " " not in c}
@@ -94,15 +103,27 @@ def main() -> None:
     names = sorted(
         n for n in firsts if n.replace("-", "").isalpha() and len(n) >= 3 and n not in ambiguous
     )
+    def plain(n: str) -> bool:
+        return n.replace("-", "").isalpha() and len(n) >= 3
+
+    ambiguous_names = sorted(n for n in firsts if plain(n) and n in ambiguous)
+    surnames = sorted(
+        n for n in lasts if plain(n) and n[0].isupper() and n not in ambiguous | set(WORD_SURNAMES)
+    )
     out = Path(__file__).with_name("lexicon.json")
     out.write_text(
         json.dumps(
-            {"first_names": names, "not_names": sorted(not_names | set(AMBIGUOUS))},
+            {
+                "first_names": names,
+                "ambiguous_first_names": sorted(set(ambiguous_names) | set(AMBIGUOUS)),
+                "surnames": surnames,
+                "not_names": sorted(not_names),
+            },
             ensure_ascii=False,
             indent=0,
         )
     )
-    print(f"{len(names)} first names, {len(not_names)} not-names -> {out}")
+    print(f"{len(names)} first names, {len(surnames)} surnames -> {out}")
 
 
 if __name__ == "__main__":
