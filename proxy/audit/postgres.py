@@ -86,7 +86,12 @@ class PostgresStore:
             max_size=self.pool_size,
             timeout=10,
             command_timeout=30,  # a stuck store fails the request instead of hanging it
-            server_settings={"search_path": self.schema},
+            # A replica that hangs inside its turn loses it: the server aborts the transaction
+            # and frees the sequencer lock for the others.
+            server_settings={
+                "search_path": self.schema,
+                "idle_in_transaction_session_timeout": "30000",
+            },
         )
 
     async def open(self) -> None:
