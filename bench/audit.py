@@ -224,6 +224,7 @@ async def main(quick: bool) -> None:
                     "cpus": os.cpu_count(),
                     "python": platform.python_version(),
                     "platform": platform.platform(),
+                    "load_average_1m_at_end": os.getloadavg()[0],
                 },
                 "append": results,
                 "verify": verifies,
