@@ -28,6 +28,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from spacy.language import Language
 
+from proxy.detect.address import AddressRecognizer
 from proxy.detect.corrections import CompiledCorrections, Corrections
 from proxy.detect.names import NameRecognizer, lexicon, plausible_person
 from proxy.detect.normalize import decoded_blobs, normalize
@@ -121,6 +122,7 @@ class Engine:
                 IpRecognizer(supported_language=lang),
                 CryptoRecognizer(supported_language=lang),
                 NameRecognizer(lang),
+                AddressRecognizer(lang),
             ):
                 registry.add_recognizer(rec)
             if lang in cfg.spacy_models:

@@ -45,6 +45,21 @@ DETECTED = [
     ("Prosimy o kontakt z Panem Kowalskim.", "PERSON", "Kowalskim"),
     ("Hi Anna, the build is green.", "PERSON", "Anna"),
     ("Le dossier de Marie Dupont est complet.", "PERSON", "Marie Dupont"),
+    (
+        "Send it to 12 Baker Street, London NW1 6XE.",
+        "STREET_ADDRESS",
+        "12 Baker Street, London NW1 6XE",
+    ),
+    ("Lieferadresse: Hauptstraße 5, 10115 Berlin", "STREET_ADDRESS", "Hauptstraße 5, 10115 Berlin"),
+    (
+        "Adresse : 5 avenue de la République, 75011 Paris",
+        "STREET_ADDRESS",
+        "5 avenue de la République, 75011 Paris",
+    ),
+    ("Dirección: Calle Mayor 5, 28013 Madrid", "STREET_ADDRESS", "Calle Mayor 5, 28013 Madrid"),
+    ("Indirizzo: Via Garibaldi, 12", "STREET_ADDRESS", "Via Garibaldi, 12"),
+    ("Adres: Kerkstraat 8, 1017 GK Amsterdam", "STREET_ADDRESS", "Kerkstraat 8, 1017 GK Amsterdam"),
+    ("Adres: ul. Dębowa 36, 86-178 Kraków", "STREET_ADDRESS", "ul. Dębowa 36, 86-178 Kraków"),
 ]
 
 NOT_DETECTED = [
@@ -72,6 +87,8 @@ NOT_DETECTED = [
     ("Jordan borders Syria and Iraq.", "PERSON"),
     ("The release ships in May 2025.", "PERSON"),
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
+    ("The office at Hauptstraße is closed.", "STREET_ADDRESS"),
+    ("Top 10 Garden Centers in Kent", "STREET_ADDRESS"),
 ]
 
 
