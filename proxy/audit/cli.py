@@ -11,6 +11,8 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from proxy.audit.log import MerkleAuditLog
 from proxy.audit.types import AuditError
 from proxy.config import ConfigError, Settings, hash_key, load_settings
 
@@ -114,6 +117,24 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=_keys_hash)
 
 
+@asynccontextmanager
+async def writer(settings: Settings) -> AsyncIterator[MerkleAuditLog]:
+    """The log for a short-lived writer next to (or instead of) running proxies: it signs no
+    ``start`` checkpoint and leaves the log as stopped as it found it, so a CLI command after a
+    proxy's shutdown does not turn the expected silence into a missing heartbeat."""
+    from proxy.audit import open_audit_log
+
+    log = open_audit_log(settings)
+    await log.start(announce=False)
+    try:
+        async with log.store.reader() as reader:
+            last = await reader.last_checkpoint()
+        was_stopped = last is not None and json.loads(last.body).get("reason") == "stop"
+        yield log
+    finally:
+        await log.close(stop=was_stopped)
+
+
 def _time_arg(s: str | None) -> str | None:
     """Normalise a time argument to the log's ``logged_at`` form so string order is time order."""
     if s is None:
@@ -207,20 +228,17 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    from proxy.audit import open_audit_log
     from proxy.audit.verify import checkpoint_file
 
     settings = _settings(args)
 
     async def go() -> dict[str, str]:
-        log = open_audit_log(settings)
-        await log.start()
-        try:
+        async with writer(settings) as log:
             await log.checkpoint("export")
-        finally:
-            await log.close(stop=False)
-        async with log.store.reader() as reader:
-            return checkpoint_file((await reader.checkpoints())[-1])
+            async with log.store.reader() as reader:
+                last = await reader.last_checkpoint()
+        assert last is not None
+        return checkpoint_file(last)
 
     _write(args, json.dumps(_run(go()), indent=2) + "\n")
     return 0
@@ -296,7 +314,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _subject(args: argparse.Namespace) -> int:
-    from proxy.audit import open_audit_log
     from proxy.audit.export import subject_bundle, subject_digests
 
     settings = _settings(args)
@@ -304,19 +321,19 @@ def _subject(args: argparse.Namespace) -> int:
         sys.exit("give at least one --email, --phone or --value")
 
     async def go() -> dict[str, Any]:
-        log = open_audit_log(settings)
-        digests = subject_digests(
-            log.digest, emails=args.email, phones=args.phone, values=args.value, region=args.region
-        )
-        await log.start()
-        try:
+        async with writer(settings) as log:
+            digests = subject_digests(
+                log.digest,
+                emails=args.email,
+                phones=args.phone,
+                values=args.value,
+                region=args.region,
+            )
             await log.append({"kind": "admin.subject_export", "value_digests": digests})
             await log.checkpoint("export")
             keys = log.store.sequencer.keyring.public_keys()
             async with log.store.reader() as reader:
                 return await subject_bundle(reader, digests, keys, settings.audit.origin)
-        finally:
-            await log.close(stop=False)
 
     bundle = _run(go())
     _write(args, json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")
@@ -339,17 +356,11 @@ def prune_specs(settings: Settings, now: float) -> list[Any]:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    from proxy.audit import open_audit_log
-
     settings = _settings(args)
 
     async def go() -> list[int]:
-        log = open_audit_log(settings)
-        await log.start()
-        try:
+        async with writer(settings) as log:
             return await log.prune(prune_specs(settings, time.time()))
-        finally:
-            await log.close(stop=False)
 
     indexes = _run(go())
     print(f"pruned per tenant retention; prune records at {indexes}")
@@ -362,20 +373,14 @@ def _keys_hash(args: argparse.Namespace) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
-    from proxy.audit import open_audit_log
-
     settings = _settings(args)
 
     async def go() -> str:
-        log = open_audit_log(settings)
-        await log.start()
-        try:
+        async with writer(settings) as log:
             kid = log.store.sequencer.keyring.rotate()
             await log.append({"kind": "admin.keys", "action": "rotate", "key_id": kid})
             await log.checkpoint("export")
             return kid
-        finally:
-            await log.close(stop=False)
 
     print(f"new signing key {_run(go())}")
     return 0

@@ -55,14 +55,16 @@ class MerkleAuditLog:
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
 
-    async def start(self) -> None:
+    async def start(self, announce: bool = True) -> None:
+        """Open the store and start writing; ``announce`` signs a ``start`` checkpoint."""
         await self.store.open()
         self._tasks = [
             asyncio.create_task(self._batcher(), name="audit-batcher"),
             asyncio.create_task(self._heartbeat(), name="audit-heartbeat"),
         ]
         self._started = True
-        await self.checkpoint("start")
+        if announce:
+            await self.checkpoint("start")
 
     async def append(self, record: dict[str, Any]) -> int:
         return (await self._submit([validate(record)]))[0]

@@ -269,6 +269,12 @@ class PostgresReader:
         rows = await self.c.fetch("SELECT id, body, signature FROM checkpoints ORDER BY id")
         return [CheckpointRow(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
 
+    async def last_checkpoint(self) -> CheckpointRow | None:
+        r = await self.c.fetchrow(
+            "SELECT id, body, signature FROM checkpoints ORDER BY id DESC LIMIT 1"
+        )
+        return None if r is None else CheckpointRow(r[0], bytes(r[1]), bytes(r[2]))
+
     async def find(self, digests: list[str]) -> list[int]:
         rows = await self.c.fetch(
             "SELECT DISTINCT idx FROM digests WHERE digest = ANY($1::text[]) ORDER BY idx", digests

@@ -250,6 +250,12 @@ class SQLiteReader:
         rows = await self._run(self._q, "SELECT id, body, signature FROM checkpoints ORDER BY id")
         return [CheckpointRow(*r) for r in rows]
 
+    async def last_checkpoint(self) -> CheckpointRow | None:
+        rows = await self._run(
+            self._q, "SELECT id, body, signature FROM checkpoints ORDER BY id DESC LIMIT 1"
+        )
+        return CheckpointRow(*rows[0]) if rows else None
+
     async def find(self, digests: list[str]) -> list[int]:
         if not digests:
             return []

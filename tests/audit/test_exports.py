@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -302,3 +303,20 @@ def test_long_periods_are_charted_per_week_and_per_month() -> None:
     months = rep.buckets()
     assert "2026-01" in months and months["2026-01"]["external"] == 31
     assert "2029-01" in months and "per month" in rep.html()
+
+
+async def test_cli_writer_after_shutdown_keeps_the_log_stopped(tmp_path: Path) -> None:
+    s, clock = make_settings(tmp_path), Clock()
+    await (await build_log(s, clock)).close()  # the proxy shut down (a "stop" checkpoint)
+    cfg = config_file(s, tmp_path)
+    out = await asyncio.to_thread(_cli, "audit", "prune", "--config", str(cfg))
+    assert out.returncode == 0, out.stderr
+    keys = load_public_keys(s.signing_key_dir / "keys.json")
+    async with open_store(s, sign=False).reader() as r:
+        reasons = [json.loads(c.body)["reason"] for c in await r.checkpoints()]
+        # An hour later, with no proxy running, nothing is missing.
+        rep = await verify_store(
+            r, keys, origin=s.audit.origin, interval_s=60, now=time.time() + 3600
+        )
+    assert "start" not in reasons[-2:] and reasons[-1] == "stop"
+    assert rep.ok, rep.findings
