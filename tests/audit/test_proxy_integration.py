@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,30 +53,58 @@ async def _break_postgres(schema: str) -> None:
         await conn.close()
 
 
+class BreakDuringDetection:
+    """The session's real detector, which breaks the audit store while a request is being
+    detected, once armed: the store becomes unwritable in the middle of that request."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.breaker: Callable[[], Awaitable[None]] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def detect(self, texts: list[str], tenant: Any) -> Any:
+        if self.breaker is not None:
+            breaker, self.breaker = self.breaker, None
+            await breaker()
+        return await self.inner.detect(texts, tenant)
+
+
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def test_store_that_cannot_commit_gives_503_and_forwards_nothing(
-    make_proxy: Any, pg_schema: str, store: str
+async def test_store_made_unwritable_during_a_request_gives_503_and_forwards_nothing(
+    make_proxy: Any, shared_detector: Any, pg_schema: str, store: str
 ) -> None:
     audit: dict[str, Any] = {"store": store}
     if store == "postgres":
         audit.update(postgres_dsn=PG_DSN, postgres_schema=pg_schema)
-    async with make_proxy(local="none", audit=audit) as p:
+    detector = BreakDuringDetection(shared_detector)
+    async with make_proxy(local="none", detector=detector, audit=audit) as p:
         client = p.client()
         ok = await client.chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": PROMPT}]
         )
         assert ok.choices[0].message.content == "ECHO: " + PROMPT
         assert len(p.fake.requests) == 1
-        if store == "sqlite":
-            await _break_sqlite(p.settings.audit_sqlite_path)
-        else:
-            await _break_postgres(pg_schema)
+        path = p.settings.audit_sqlite_path
+        detector.breaker = (
+            (lambda: _break_sqlite(path))
+            if store == "sqlite"
+            else (lambda: _break_postgres(pg_schema))
+        )
         with pytest.raises(openai.APIStatusError) as e:
             await client.chat.completions.create(
                 model="gpt-4o", messages=[{"role": "user", "content": PROMPT}]
             )
         assert e.value.status_code == 503
         assert e.value.body["code"] == "audit_unavailable"  # type: ignore[index]
+        assert detector.breaker is None  # it broke the store mid-request
         assert len(p.fake.requests) == 1  # the provider received nothing more
         async with aiohttp.ClientSession() as s, s.get(p.origin + "/readyz") as r:
             assert r.status == 503
