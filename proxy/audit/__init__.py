@@ -10,6 +10,7 @@ checkpoints inside a store's lock), ``sqlite``/``postgres`` (stores), ``log`` (g
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,8 @@ from proxy.audit.signing import KeyRing
 from proxy.audit.store import Store
 from proxy.audit.types import AuditError, AuditLog
 from proxy.config import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AuditError", "AuditLog", "MerkleAuditLog", "open_audit_log", "open_store"]
 
@@ -48,6 +51,11 @@ def open_audit_log(settings: Settings, *, clock: Callable[[], float] = time.time
     """The audit log for these settings; ``await log.start()`` before the first append."""
     cfg = settings.audit
     key = cfg.hmac_key.get_secret_value() if cfg.hmac_key else None
+    if key is None and cfg.store == "postgres":
+        log.warning(
+            "audit.hmac_key is not set: value digests use a key of this replica's data_dir, so "
+            "subject exports will not find records written by other replicas"
+        )
     return MerkleAuditLog(
         open_store(settings, clock),
         Digester.from_settings(key, settings.server.data_dir),
