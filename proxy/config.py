@@ -106,13 +106,21 @@ class OpaConfig(_Strict):
     timeout_s: float = Field(0.5, gt=0, description="A slower answer is a deny.")
     health_path: str = Field("/health?bundles", description="Readiness probe path on OPA.")
 
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str) -> str:
+        scheme, sep, host = v.rstrip("/").partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ValueError("policy.opa.url must be http(s)://host[:port]")
+        return v.rstrip("/")
+
 
 class PolicyConfig(_Strict):
     engine: Literal["embedded", "opa"] = Field("embedded", description="Who evaluates Rego.")
     path: Path = Field(ROOT / "policies", description="Directory of .rego files and data.json.")
     reload: bool = Field(True, description="Recompile when policy files change (embedded).")
     reload_interval_s: float = Field(
-        1.0, ge=0, description="Look for changed policy files at most this often (0: every decision)."
+        1.0, ge=0, description="Look for changed policy files this often at most (0: always)."
     )
     opa: OpaConfig = Field(default_factory=OpaConfig)
     cache_size: int = Field(4096, ge=0, description="Decisions cached per identical input.")

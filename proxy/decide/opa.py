@@ -48,16 +48,12 @@ class OpaEngine(BaseEngine):
 
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
-        url = urlsplit(config.opa.url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise PolicyError(
-                "policy_config", f"policy.opa.url is not an http(s) URL: {url.geturl()}"
-            )
+        url = urlsplit(config.opa.url)  # validated by OpaConfig: http(s)://host[:port]
         self._base = f"{url.scheme}://{url.netloc}"
         self._path = config.opa.decision_path.strip("/")
         self._timeout = config.opa.timeout_s
         self._client = AsyncOpaClient(
-            host=url.hostname,
+            host=url.hostname or "",
             port=url.port or (443 if url.scheme == "https" else 80),
             ssl=url.scheme == "https",
             retries=0,

@@ -70,7 +70,7 @@ class PolicyEngine(Protocol):
     PolicyError codes: ``policy_missing``, ``policy_invalid`` (does not load or compile),
     ``policy_not_loaded``, ``policy_input_invalid``, ``policy_eval_error``, ``policy_undefined``,
     ``policy_malformed``, ``policy_unreachable``, ``policy_timeout``, ``policy_error`` (OPA
-    answered an HTTP error), ``policy_config``.
+    answered an HTTP error).
     """
 
     revision: str

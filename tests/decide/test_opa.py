@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from proxy.config import ROOT, load_settings
+from proxy.config import ROOT, ConfigError, load_settings
 from proxy.decide import build_engine
 from proxy.decide.embedded import EmbeddedEngine
 from proxy.decide.opa import OpaEngine
@@ -122,10 +122,10 @@ async def test_without_local_policy_files_revision_is_unknown_and_nothing_cached
         await engine.close()
 
 
-def test_bad_url_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError) as e:
-        OpaEngine(policy_config(tmp_path, engine="opa", opa={"url": "opa:8181"}))
-    assert e.value.code == "policy_config"
+@pytest.mark.parametrize("url", ["opa:8181", "ftp://opa", "http://", "http://opa/v1/data"])
+def test_bad_url_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="policy.opa.url"):
+        load_settings(policy={"engine": "opa", "opa": {"url": url}})
 
 
 # Parity: the same table of inputs through both engines gives the same decisions.
