@@ -117,20 +117,24 @@ keep_local contains "external_unavailable" if not input.destinations.external.av
 
 keep_local contains "provider_not_allowed" if not provider_allowed
 
-# How personal data leaves when it may.
+# How personal data leaves when it may: transformed as the tenant's data says, and, out of the
+# EU/EEA, under the recorded transfer mechanism.
 
 external_transform := tenant_data.external_transform if tenant_data.external_transform in {"pseudonymize", "redact"}
 
 transform_reason := {"pseudonymize": "personal_data_pseudonymized", "redact": "personal_data_redacted"}
 
-external_codes contains transform_reason[external_transform]
-
-external_codes contains sprintf("transfer_%s", [transfer_mechanism]) if transfer_needed
-
-# Recorded in the audit log: the GDPR transfer tool personal data leaves the EU/EEA under.
 transfer_used := transfer_mechanism if {
 	transfer_needed
 } else := null
+
+transfer_reasons := [{"code": sprintf("transfer_%s", [transfer_mechanism]), "text": text}] if {
+	transfer_needed
+	text := sprintf(
+		"Leaves the EU/EEA for %s under %s.",
+		[provider.name, data.privacy.transfer_mechanisms[transfer_mechanism]],
+	)
+} else := []
 
 # The decision: the first branch that applies wins.
 
@@ -145,10 +149,13 @@ result := decision("deny", "none", [], {"input_invalid"}) if {
 	count(keep_local) > 0
 } else := decision("external", "none", [], {"no_personal_data"}) if {
 	not personal
-} else := object.union(
-	decision("external", external_transform, sorted_entity_types, external_codes),
-	{"transfer_mechanism": transfer_used},
-)
+} else := {
+	"route": "external",
+	"transform": external_transform,
+	"entities": sorted_entity_types,
+	"reasons": array.concat([reason(transform_reason[external_transform])], transfer_reasons),
+	"transfer_mechanism": transfer_used,
+}
 
 decision(route, transform, entities, codes) := {
 	"route": route,
@@ -158,13 +165,3 @@ decision(route, transform, entities, codes) := {
 }
 
 reason(code) := {"code": code, "text": data.privacy.reasons[code]}
-
-reason(code) := {"code": code, "text": text} if {
-	not data.privacy.reasons[code]
-	mechanism := trim_prefix(code, "transfer_")
-	mechanism != code
-	text := sprintf(
-		"Leaves the EU/EEA for %s under %s.",
-		[provider.name, data.privacy.transfer_mechanisms[mechanism]],
-	)
-}
