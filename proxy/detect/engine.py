@@ -256,7 +256,12 @@ def _trim(text: str, r: RecognizerResult) -> SpanTuple:
 
 def _initial(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \t\"'“«(")
+    if _ABBREVIATION.search(before):
+        return False
     return not before or before.endswith((".", "!", "?", ":", "\n"))
+
+
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Hr|Fr|Sr|Sra|Srta|M|Mme|Mlle|Sig|Dott|St)\.$")
 
 
 def merge(spans: list[SpanTuple]) -> list[SpanTuple]:

@@ -24,7 +24,12 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _LOW = "a-zß-öø-ÿąćęłńśźżšžčřďťňő"
-_CAP = rf"(?:[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ][{_LOW}]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[{_LOW}]+)?)"
+_UPC = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ"
+_CAP = (
+    rf"(?:[{_UPC}]['’][{_UPC}][{_LOW}]+"  # O'Connor, D'Angelo
+    rf"|(?:Mc|Mac|De|Di|Le|La)[{_UPC}][{_LOW}]+"  # McDonald, DeVries
+    rf"|[{_UPC}][{_LOW}]+(?:[-'’][{_UPC}]?[{_LOW}]+)?)"
+)
 _PARTICLE = (
     r"(?:(?:van\s(?:der\s|den\s|de\s)?|von\s(?:der\s)?|de\s(?:la\s)?|del\s|della\s|di\s|da\s"
     r"|du\s|le\s|la\s|dos\s|das\s|ter\s|ten\s|op\s'?t\s)?)"
@@ -52,6 +57,17 @@ _GREETING = re.compile(
     r"named|called|namens|appelle|llamo|chiamo|heet|nazywa|chama)\b)[,:]?\s+(?P<name>"
     + _CAP
     + r")(?![\w@])"
+)
+_KEY_STRICT = (
+    r"first_?name|last_?name|given_?name|family_?name|sur_?name|full_?name|middle_?name|"
+    r"maiden_?name|vorname|nachname|familienname|prénom|prenom|nom_de_famille|nombre|apellidos?|"
+    r"nome|cognome|voornaam|achternaam|imię|imie|nazwisko|account_?holder|kontoinhaber|titulaire|"
+    r"titular|intestatario|rekeninghouder|contact_?person|ansprechpartner(?:in)?"
+)
+_KEY_LOOSE = r"name|customer|client|patient|employee|contact|user|guest|passenger|applicant|author"
+_VALUE = r"[^\W\d_][^\W\d_'’.\-]*(?:[ \-][^\W\d_][^\W\d_'’.\-]*){0,3}"
+_KEYED = re.compile(
+    rf"(?i:(?<![^\W_])(?P<key>{_KEY_STRICT}|{_KEY_LOOSE})(?![^\W_]))[\"']?\s*[:=]\s*[\"']?(?P<value>{_VALUE})"
 )
 _NOT_SURNAME = {
     "The",
@@ -210,6 +226,18 @@ class NameRecognizer(EntityRecognizer):
                 end = text.index(tok, end) + len(tok)
             if end > m.end() and text[end - 1].isalpha() and text[end - 1].islower():
                 out.append(RecognizerResult("PERSON", m.start(), end, 0.75))
+        for m in _KEYED.finditer(text):
+            # "first_name": "Anna" / Name: Anna Schmidt / "customer": "Jan de Vries"
+            value, strict = m.group("value"), re.fullmatch(_KEY_STRICT, m.group("key"), re.I)
+            toks = value.split()
+            if (
+                strict
+                or toks[0] in firsts
+                or toks[0] in d["ambiguous"]
+                or toks[-1] in d["surnames"]
+            ):
+                if value.lower() not in not_names:
+                    out.append(RecognizerResult("PERSON", m.start("value"), m.end("value"), 0.85))
         for m in _GREETING.finditer(text):
             if m.group("name") in firsts:
                 out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))

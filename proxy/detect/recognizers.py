@@ -32,7 +32,8 @@ def words(*ws: str) -> re.Pattern[str]:
         re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
         for w in sorted(ws, key=len, reverse=True)
     )
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.IGNORECASE)
+    # "_" separates words too, so JSON keys such as "date_of_birth" or "passport_no" count.
+    return re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])", re.IGNORECASE)
 
 
 def near(

@@ -45,6 +45,11 @@ DETECTED = [
     ("Prosimy o kontakt z Panem Kowalskim.", "PERSON", "Kowalskim"),
     ("Hi Anna, the build is green.", "PERSON", "Anna"),
     ("Le dossier de Marie Dupont est complet.", "PERSON", "Marie Dupont"),
+    ('{"first_name": "Łukasz", "last_name": "Wiśniewski"}', "PERSON", "Wiśniewski"),
+    ('{"customer_name": "Anna Schmidt", "plan": "pro"}', "PERSON", "Anna Schmidt"),
+    ('{"birth_date": "1985-03-12"}', "DATE_OF_BIRTH", "1985-03-12"),
+    ('{"passport_no": "EA1234567"}', "PASSPORT", "EA1234567"),
+    ("Dear Mr. O'Connor, thanks.", "PERSON", "O'Connor"),
     (
         "Send it to 12 Baker Street, London NW1 6XE.",
         "STREET_ADDRESS",
@@ -88,6 +93,8 @@ NOT_DETECTED = [
     ("The release ships in May 2025.", "PERSON"),
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
     ("The office at Hauptstraße is closed.", "STREET_ADDRESS"),
+    ('{"name": "Project Falcon", "status": "active"}', "PERSON"),
+    ('{"created_date": "2024-03-12"}', "DATE_OF_BIRTH"),
     ("Top 10 Garden Centers in Kent", "STREET_ADDRESS"),
 ]
 

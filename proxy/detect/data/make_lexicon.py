@@ -103,6 +103,7 @@ def main() -> None:
     names = sorted(
         n for n in firsts if n.replace("-", "").isalpha() and len(n) >= 3 and n not in ambiguous
     )
+
     def plain(n: str) -> bool:
         return n.replace("-", "").isalpha() and len(n) >= 3
 
