@@ -90,7 +90,7 @@ async def evaluate(
         stream=bool(body.get("stream", False)),
         spans=spans,
         local={
-            "available": settings.local.kind != "none",
+            "available": _local_configured(settings),
             "model": settings.local.model_name,
             "region": settings.local.region,
         },
@@ -106,6 +106,14 @@ async def evaluate(
         return doc, await engine.decide(doc)
     finally:
         await engine.close()
+
+
+def _local_configured(settings: Settings) -> bool:
+    """As far as the CLI can tell without loading it: a server URL, or a model file present."""
+    local = settings.local
+    return local.kind == "openai_compatible" or (
+        local.kind == "llama_cpp" and local.model_path.is_file()
+    )
 
 
 def _eval(args: argparse.Namespace) -> int:
