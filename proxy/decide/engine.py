@@ -7,6 +7,8 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from prometheus_client import Counter
+
 from proxy.config import PolicyConfig
 from proxy.decide.cache import DecisionCache
 from proxy.decide.parse import parse_decision
@@ -14,6 +16,17 @@ from proxy.decide.sources import PolicySources, fingerprint, load_sources
 from proxy.decide.types import Decision, PolicyError
 
 log = logging.getLogger(__name__)
+
+DECISIONS = Counter(
+    "privacy_proxy_policy_decisions_total",
+    "Policy decisions by engine and outcome: cache, evaluated, or the PolicyError code.",
+    ["engine", "outcome"],
+)
+RELOADS = Counter(
+    "privacy_proxy_policy_loads_total",
+    "Policy (re)loads by outcome: ok or the error code.",
+    ["outcome"],
+)
 
 DECISION_QUERY = "data.privacy.decision.result"
 UNKNOWN_REVISION = "unknown"
@@ -69,9 +82,11 @@ class BaseEngine(ABC):
         if self.revision:
             log.info("policy reloaded: revision %s", sources.revision)
         self.revision, self._cacheable, self._error = sources.revision, True, None
+        RELOADS.labels("ok").inc()
 
     def _fail(self, error: PolicyError) -> None:
         self._error = error
+        RELOADS.labels(error.code).inc()
         log.error("policy not loaded (%s): %s", error.code, error)
 
     def _load(self, sources: PolicySources) -> None:  # noqa: B027 - optional hook
@@ -81,6 +96,15 @@ class BaseEngine(ABC):
     async def _evaluate(self, input_doc: dict[str, Any]) -> Any: ...
 
     async def decide(self, input_doc: dict[str, Any]) -> Decision:
+        try:
+            decision, outcome = await self._decide(input_doc)
+        except PolicyError as e:
+            DECISIONS.labels(self.name, e.code).inc()
+            raise
+        DECISIONS.labels(self.name, outcome).inc()
+        return decision
+
+    async def _decide(self, input_doc: dict[str, Any]) -> tuple[Decision, str]:
         self.refresh()
         if self._error is not None:
             raise self._error
@@ -88,9 +112,8 @@ class BaseEngine(ABC):
         key = self.cache.key(input_doc, revision) if self._cacheable else None
         cached = self.cache.get(key)
         if cached is not None:
-            return cached
-        decision = parse_decision(
-            await self._evaluate(input_doc), revision=revision, engine=self.name
-        )
+            return cached, "cache"
+        raw = await self._evaluate(input_doc)
+        decision = parse_decision(raw, revision=revision, engine=self.name)
         self.cache.put(key, decision)
-        return decision
+        return decision, "evaluated"

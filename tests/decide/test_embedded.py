@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from proxy.config import TenantConfig, load_settings
 from proxy.decide import build_engine, build_input
@@ -303,6 +304,34 @@ async def test_unencodable_input_is_a_policy_error(policy_dir: Path) -> None:
     with pytest.raises(PolicyError) as e:
         await engine.decide(make_input(request={"model": "gpt\ud800"}))
     assert e.value.code == "policy_input_invalid"
+
+
+async def test_decisions_and_loads_are_counted(policy_dir: Path) -> None:
+    def count(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = {
+        o: count("privacy_proxy_policy_decisions_total", engine="embedded", outcome=o)
+        for o in ("cache", "evaluated", "policy_invalid")
+    }
+    loads = count("privacy_proxy_policy_loads_total", outcome="policy_invalid")
+    engine = EmbeddedEngine(policy_config(policy_dir))
+    await engine.start()
+    await engine.decide(make_input())
+    await engine.decide(make_input())
+    _edit(policy_dir / "privacy" / "decision.rego", "valid_input if {", "valid_input if {{")
+    with pytest.raises(PolicyError):
+        await engine.decide(make_input())
+    after = {
+        o: count("privacy_proxy_policy_decisions_total", engine="embedded", outcome=o)
+        for o in before
+    }
+    assert {o: after[o] - before[o] for o in before} == {
+        "cache": 1,
+        "evaluated": 1,
+        "policy_invalid": 1,
+    }
+    assert count("privacy_proxy_policy_loads_total", outcome="policy_invalid") == loads + 1
 
 
 async def test_cache_off(policy_dir: Path) -> None:
