@@ -121,6 +121,7 @@ def main() -> None:
             str(s["opa (fake)"]["median_us"]),
         )
     console.print(table)
+    console.print(f"load average (1 min) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     verdict = "under" if worst < 1000 else "OVER"
     console.print(
         f"embedded engine, median decision: {overall:.0f} µs over the scenarios, "
@@ -137,6 +138,7 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "regopy": version("regopy"),
+            "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine
         },
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
