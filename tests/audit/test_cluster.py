@@ -66,7 +66,7 @@ async def _verify(s: Settings) -> object:
 async def test_two_writers_build_one_contiguous_tree(
     tmp_path: Path, pg_schema: str, store: str
 ) -> None:
-    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=2)
+    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=5)
     cfg = config_file(s, tmp_path)
     procs = [_writer(cfg, name, 400) for name in ("a", "b")]
     outs = [p.communicate(timeout=120) for p in procs]
@@ -86,7 +86,7 @@ async def test_two_writers_build_one_contiguous_tree(
 async def test_sigkilled_writer_loses_no_acknowledged_record(
     tmp_path: Path, pg_schema: str, store: str
 ) -> None:
-    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=2)
+    s = make_settings(tmp_path, store, pg_schema, checkpoint_every=100, checkpoint_interval_s=5)
     cfg = config_file(s, tmp_path)
     victim = _writer(cfg, "victim", 1_000_000)
     survivor = _writer(cfg, "survivor", 600, concurrency=4)
