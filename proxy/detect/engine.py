@@ -18,7 +18,7 @@ import tldextract
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     CryptoRecognizer,
@@ -31,6 +31,7 @@ from spacy.language import Language
 from proxy.detect.address import AddressRecognizer
 from proxy.detect.corrections import CompiledCorrections, Corrections
 from proxy.detect.names import NameRecognizer, lexicon, plausible_person
+from proxy.detect.nlp import SelectiveNlpEngine, blank_pipeline
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import id_recognizers
 from proxy.detect.special import special_recognizers
@@ -69,14 +70,6 @@ class EngineConfig:
     languages: tuple[str, ...] = field(default=LANGUAGES)
 
 
-@Language.component("lower_lemma")
-def _lower_lemma(doc):  # type: ignore[no-untyped-def]
-    """Lower-cased tokens as lemmas, so Presidio's context words work without a lemmatizer."""
-    for tok in doc:
-        tok.lemma_ = tok.lower_
-    return doc
-
-
 def load_pipeline(model: str) -> Language:
     """The model with only its NER (which carries its own tok2vec in the small pipelines)."""
     nlp = spacy.load(model)
@@ -88,7 +81,6 @@ def load_pipeline(model: str) -> Language:
     for name in list(nlp.pipe_names):
         if name not in keep:
             nlp.remove_pipe(name)
-    nlp.add_pipe("lower_lemma")
     return nlp
 
 
@@ -96,24 +88,20 @@ class Engine:
     def __init__(self, cfg: EngineConfig) -> None:
         self.cfg = cfg
         langs = tuple(dict.fromkeys((*cfg.languages, *cfg.spacy_models)))
-        nlps: dict[str, Language] = {}
+        ner: dict[str, Language] = {}
         ignore: set[str] = set()
         for lang in langs:
             if lang in cfg.spacy_models:
-                nlp = load_pipeline(cfg.spacy_models[lang])
-                ignore |= set(nlp.get_pipe("ner").labels) - {"PERSON", "PER"}
-            else:
-                nlp = spacy.blank(lang)
-                nlp.add_pipe("lower_lemma")
-            nlps[lang] = nlp
-        nlp_engine = SpacyNlpEngine(
-            models=[{"lang_code": k, "model_name": v} for k, v in cfg.spacy_models.items()],
-            ner_model_configuration=NerModelConfiguration(
+                ner[lang] = load_pipeline(cfg.spacy_models[lang])
+                ignore |= set(ner[lang].get_pipe("ner").labels) - {"PERSON", "PER"}
+        nlp_engine = SelectiveNlpEngine(
+            ner,
+            {lang: blank_pipeline(lang) for lang in langs},
+            NerModelConfiguration(
                 model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
                 labels_to_ignore=sorted(ignore),
             ),
         )
-        nlp_engine.nlp = nlps
         registry = RecognizerRegistry(supported_languages=list(langs))
         for lang in langs:
             for rec in (
