@@ -149,7 +149,8 @@ def build_backends(settings: Settings) -> pipeline.Backends:
         external = HttpBackend(name=settings.external.name, placement="external",
                                base_url=settings.external.base_url,
                                api_key=settings.external.api_key.get_secret_value(),
-                               region=_provider_region(settings), timeout_s=settings.external.timeout_s)
+                               region=_provider_region(settings),
+                               timeout_s=settings.external.timeout_s)
     return pipeline.Backends(local=local, external=external)
 
 

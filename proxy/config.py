@@ -3,7 +3,7 @@
 Environment variables override the file: ``PRIVACY_PROXY_<SECTION>__<FIELD>``, for example
 ``PRIVACY_PROXY_EXTERNAL__API_KEY`` or ``PRIVACY_PROXY_AUDIT__POSTGRES_DSN``. The external provider
 key is also read from ``OPENAI_API_KEY`` when the file and ``PRIVACY_PROXY_EXTERNAL__API_KEY`` leave
-it empty. A configuration that does not validate refuses to start with a message naming each bad key.
+it empty. A configuration that does not validate refuses to start, naming each bad key.
 """
 
 from __future__ import annotations

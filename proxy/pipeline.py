@@ -123,7 +123,7 @@ class Decide:
         if decision.route == "deny":
             codes = ", ".join(f"{r.code}: {r.text}" for r in decision.reasons) or "no reason"
             code = (ErrorCode.model_not_allowed
-                    if any(r.code == "MODEL_NOT_ALLOWED" for r in decision.reasons)
+                    if any(r.code == "model_not_allowed" for r in decision.reasons)
                     else ErrorCode.policy_denied)
             ctx.denial = ProxyError(code, f"request denied by policy ({codes})")
         elif decision.route == "local":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from proxy.transform.vault import Vault
 
@@ -18,11 +17,18 @@ class Restorer:
     """Restores one request's placeholders; ``json_escape`` for text inside a JSON string."""
 
     def __init__(self, vault: Vault) -> None:
-        self._originals = vault.originals
-        names = sorted(self._originals, key=len, reverse=True)
-        self._re = re.compile("|".join(re.escape(n) for n in names)) if names else None
-        self._prefixes = {n[:k] for n in names for k in range(1, len(n))}
-        self.max_hold = max((len(n) - 1 for n in names), default=0)
+        # Models sometimes drop the angle brackets or change the case of a placeholder; the hex
+        # tail is a keyed HMAC, so matching its core loosely cannot hit unrelated text.
+        self._originals = {ph[1:-1].lower(): value for ph, value in vault.originals.items()}
+        cores = sorted(self._originals, key=len, reverse=True)
+        self._re = (re.compile("<?(?:" + "|".join(re.escape(c) for c in cores) + ")>?",
+                               re.IGNORECASE) if cores else None)
+        forms = [f"<{c}>" for c in cores] + [f"{c}>" for c in cores]
+        self._prefixes = {f[:k] for f in forms for k in range(1, len(f))}
+        self.max_hold = max((len(f) - 1 for f in forms), default=0)
+
+    def _value(self, m: re.Match[str]) -> str:
+        return self._originals[m.group(0).strip("<>").lower()]
 
     def __bool__(self) -> bool:
         return self._re is not None
@@ -31,9 +37,9 @@ class Restorer:
         if self._re is None or not text:
             return text
         if json_escape:
-            return self._re.sub(lambda m: json.dumps(self._originals[m.group(0)],
-                                                     ensure_ascii=False)[1:-1], text)
-        return self._re.sub(lambda m: self._originals[m.group(0)], text)
+            return self._re.sub(lambda m: json.dumps(self._value(m), ensure_ascii=False)[1:-1],
+                                text)
+        return self._re.sub(self._value, text)
 
     def stream(self, *, json_escape: bool = False) -> StreamRestorer:
         return StreamRestorer(self, json_escape)
@@ -42,23 +48,11 @@ class Restorer:
         """Index from which ``buf`` could still be the start of a placeholder (len: none)."""
         if not self._prefixes:
             return len(buf)
-        start = max(0, len(buf) - self.max_hold)
-        i = buf.find("<", start)
-        while i != -1:
-            if buf[i:] in self._prefixes:
-                return i
-            i = buf.find("<", i + 1)
+        tail = buf[max(0, len(buf) - self.max_hold):].lower()
+        for i in range(len(tail)):
+            if tail[i:] in self._prefixes:
+                return len(buf) - len(tail) + i
         return len(buf)
-
-    def restore_json(self, obj: Any) -> Any:
-        """Restore every string inside a decoded JSON value (tool-call arguments parsed)."""
-        if isinstance(obj, str):
-            return self.restore(obj)
-        if isinstance(obj, list):
-            return [self.restore_json(v) for v in obj]
-        if isinstance(obj, dict):
-            return {k: self.restore_json(v) for k, v in obj.items()}
-        return obj
 
 
 class StreamRestorer:

@@ -43,17 +43,17 @@ class LlamaCppBackend:
         return self._cfg.model_name
 
     async def start(self) -> None:
+        self._llm = await asyncio.get_running_loop().run_in_executor(self._pool, self._load, False)
+
+    def _load(self, embedding: bool) -> Any:
+        from llama_cpp import Llama
+
         path = Path(self._cfg.model_path)
         if not path.is_file():
             raise FileNotFoundError(
                 f"local model file not found: {path} (run `make model`, or set local.model_path "
                 "to a GGUF file, or local.kind: none)"
             )
-        self._llm = await asyncio.get_running_loop().run_in_executor(self._pool, self._load, False)
-
-    def _load(self, embedding: bool) -> Any:
-        from llama_cpp import Llama
-
         kwargs: dict[str, Any] = {
             "model_path": str(self._cfg.model_path),
             "n_gpu_layers": self._cfg.n_gpu_layers,

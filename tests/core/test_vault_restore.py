@@ -116,3 +116,15 @@ def test_chunk_restorer_releases_held_text_at_finish():
     c2 = cr.process({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     assert c2["choices"][0]["delta"]["content"] == ph[:4]
     assert cr.tail() is None
+
+
+def test_placeholders_altered_by_a_model_are_still_restored():
+    vault = Vault(KEY, "acme")
+    ph = vault.placeholder("PERSON", "Jane")
+    core = ph[1:-1]
+    r = Restorer(vault)
+    assert r.restore(f"{core} and {core.upper()}> and <{core}") == "Jane and Jane and Jane"
+    sr = r.stream()
+    text = f"Dear {core}, bye"
+    out = "".join(sr.feed(c) for c in text) + sr.flush()
+    assert out == "Dear Jane, bye"
