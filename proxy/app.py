@@ -215,13 +215,11 @@ async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
            else load_or_create_secret(s.server.data_dir / "pseudonym.key"))
     started: list[Any] = []
     try:
-        for comp in (state.audit_log, state.engine, state.detector):
+        # The audit log starts last: its heartbeat runs on the loop, which model loading stalls.
+        backends = [b for b in (state.backends.local, state.backends.external) if b is not None]
+        for comp in (state.engine, state.detector, *backends, state.audit_log):
             await comp.start()
             started.append(comp)
-        for b in (state.backends.local, state.backends.external):
-            if b is not None:
-                await b.start()
-                started.append(b)
         state.stages = pipeline.default_stages(s, state.detector, state.engine,
                                                state.audit_log, state.backends, key)
         if state.backends.external is None:
