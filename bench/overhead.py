@@ -1,15 +1,16 @@
 """How much privacy-proxy adds over calling the provider directly, next to LiteLLM + Presidio.
 
-One run starts, on 127.0.0.1 only, the fast fake upstream (``tests/fakes/fake_openai.py``), then in
-turn privacy-proxy and LiteLLM's proxy with its Presidio guardrail (LiteLLM in its own virtual
+One run starts, on 127.0.0.1 only, the fast fake upstream (``tests/fakes/fake_openai.py``),
+privacy-proxy, and LiteLLM's proxy with its Presidio guardrail (LiteLLM in its own virtual
 environment, created here on first use; Presidio's analyzer and anonymizer REST services from
-``bench/peers/presidio_service.py``), all pointing at that fake. Against each target, the fake
-itself included, it measures with a closed-loop aiohttp client:
+``bench/peers/presidio_service.py``), both gateways pointing at that fake. Each phase runs against
+every target back to back, the fake itself first, with a closed-loop aiohttp client:
 
 - latency p50/p99 and requests per second at 1, 16 and 64 concurrent clients, non-streaming and
   streaming (time to first content chunk too), with a PII-free prompt and a prompt with several
-  personal data items. Every request carries a prompt of its own, so no per-text cache helps;
-  errors are counted, and answers that do not come back as the original echo are counted apart;
+  personal data items, each either repeated ("same") or new for every request ("unique", so no
+  cache helps); errors are counted, and answers that do not come back as the exact echo of what
+  was sent are counted apart ("unfaithful");
 - a ten-turn conversation replayed turn by turn (each turn re-sends the whole history), with
   privacy-proxy's own stage timings from its ``x-privacy-proxy-timing`` response header.
 
@@ -296,6 +297,7 @@ class Sample:
     ttfc_s: float | None = None
     faithful: bool = True
     timings: dict[str, float] | None = None
+    error: str | None = None
 
 
 def _body(messages: list[dict[str, str]], stream: bool) -> bytes:
@@ -330,7 +332,7 @@ async def one_request(session: aiohttp.ClientSession, target: Target, body: byte
                 raw = await resp.read()
                 latency = time.perf_counter() - t0
                 if resp.status != 200:
-                    return Sample(False, latency), ""
+                    return Sample(False, latency, error=f"HTTP {resp.status}"), ""
                 text = json.loads(raw)["choices"][0]["message"]["content"] or ""
             else:
                 lines: list[bytes] = []
@@ -348,13 +350,14 @@ async def one_request(session: aiohttp.ClientSession, target: Target, body: byte
                     lines.append(line)
                 latency = time.perf_counter() - t0
                 if resp.status != 200 or not done:
-                    return Sample(False, latency), ""
+                    error = f"HTTP {resp.status}" if resp.status != 200 else "stream without [DONE]"
+                    return Sample(False, latency, error=error), ""
                 for line in lines:
                     choices = json.loads(line[6:]).get("choices") or []
                     if choices:
                         text += choices[0].get("delta", {}).get("content") or ""
-    except (TimeoutError, aiohttp.ClientError, ValueError, KeyError):
-        return Sample(False, time.perf_counter() - t0), ""
+    except (TimeoutError, aiohttp.ClientError, ValueError, KeyError) as e:
+        return Sample(False, time.perf_counter() - t0, error=type(e).__name__), ""
     faithful = expect is None or text == expect
     return Sample(True, latency, ttfc, faithful, timings), text
 
@@ -368,6 +371,7 @@ class Phase:
     clients: int
     requests: int = 0
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
     unfaithful: int = 0
     duration_s: float = 0.0
     rps: float = 0.0
@@ -420,6 +424,9 @@ async def run_phase(session: aiohttp.ClientSession, target: Target, stream: bool
     ph = Phase(target.name, stream, prompt, variant, clients, requests=len(samples),
                errors=len(samples) - len(ok), unfaithful=sum(not s.faithful for s in ok),
                duration_s=round(wall, 3), rps=round(len(ok) / wall, 1) if wall else 0.0)
+    for s in samples:
+        if s.error:
+            ph.error_kinds[s.error] = ph.error_kinds.get(s.error, 0) + 1
     ph.latency_ms = summary_ms([s.latency_s for s in ok])
     if stream:
         ph.ttfc_ms = summary_ms([s.ttfc_s for s in ok if s.ttfc_s is not None])
@@ -508,7 +515,8 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
                 f"p50={ph.latency_ms.get('p50', float('nan')):8.2f} ms  "
                 f"rps={ph.rps:8.1f}"
                 + (f"  ttfc p50={ph.ttfc_ms.get('p50', float('nan')):.2f} ms"
-                   if stream else ""))
+                   if stream else "")
+                + (f"  errors: {ph.error_kinds}" if ph.error_kinds else ""))
             phases.append(ph)
     convs: dict[str, list[list[Sample]]] = {t.name: [] for t in targets}
     for i in range(sz.conversations):
@@ -724,6 +732,12 @@ def markdown(result: dict[str, Any]) -> str:
                         _f(p["added_ttfc_ms"].get("p99"), 2)]
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
+    failed = [p for p in result["phases"] if p.get("error_kinds")]
+    if failed:
+        lines += ["Errors by kind: " + "; ".join(
+            f"{p['target']} {'stream' if p['stream'] else 'plain'} {p['prompt']} {p['variant']} "
+            f"c={p['clients']}: " + ", ".join(f"{k} ×{n}" for k, n in p["error_kinds"].items())
+            for p in failed) + ".", ""]
     staged = [p for p in result["phases"] if p["stage_ms_p50"]]
     stages = list(dict.fromkeys(k for p in staged for k in p["stage_ms_p50"]))
     if staged:
