@@ -23,12 +23,13 @@ POLICIES = ROOT / "policies"
 
 @pytest.fixture
 async def opa() -> AsyncIterator[RunningFakeOPA]:
-    async with RunningFakeOPA(FakeOPA(POLICIES, delay_s=1.0)) as running:
+    async with RunningFakeOPA(FakeOPA(POLICIES, delay_s=2.0)) as running:
         yield running
 
 
-async def _engine(url: str, path: Path = POLICIES, **kw: Any) -> OpaEngine:
-    engine = OpaEngine(policy_config(path, engine="opa", opa={"url": url, "timeout_s": 0.3}, **kw))
+async def _engine(url: str, path: Path = POLICIES, timeout_s: float = 5.0, **kw: Any) -> OpaEngine:
+    opa = {"url": url, "timeout_s": timeout_s}
+    engine = OpaEngine(policy_config(path, engine="opa", opa=opa, **kw))
     await engine.start()
     return engine
 
@@ -70,7 +71,7 @@ async def test_build_engine_opa_decides_through_the_data_api(opa: RunningFakeOPA
     ],
 )
 async def test_failures_raise_policy_error(opa: RunningFakeOPA, mode: str, code: str) -> None:
-    engine = await _engine(opa.url)
+    engine = await _engine(opa.url, timeout_s=0.5)  # the fake's "slow" takes 2 s
     try:
         opa.fake.mode = mode
         with pytest.raises(PolicyError) as e:

@@ -314,7 +314,7 @@ async def test_rule_through_the_proxy(
 
 @pytest.fixture
 async def opa() -> AsyncIterator[RunningFakeOPA]:
-    async with RunningFakeOPA(FakeOPA(ROOT / "policies", delay_s=1.0)) as running:
+    async with RunningFakeOPA(FakeOPA(ROOT / "policies", delay_s=2.0)) as running:
         yield running
 
 
@@ -322,7 +322,7 @@ async def opa() -> AsyncIterator[RunningFakeOPA]:
 async def test_opa_engine_through_the_proxy(
     make_proxy: Any, opa: RunningFakeOPA, mode: str
 ) -> None:
-    policy = {"engine": "opa", "opa": {"url": opa.url, "timeout_s": 0.3}}
+    policy = {"engine": "opa", "opa": {"url": opa.url, "timeout_s": 0.5}}  # "slow" takes 2 s
     async with proxy(make_proxy, policy=policy) as p:
         opa.fake.mode = mode
         seen = await send(p, "acme", PERSONAL)

@@ -101,7 +101,8 @@ class RunningFakeOPA:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> RunningFakeOPA:
-        self._runner = web.AppRunner(self.fake.app(), access_log=None)
+        # In-flight "slow" answers are cut short at shutdown.
+        self._runner = web.AppRunner(self.fake.app(), access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
