@@ -790,9 +790,12 @@ def versions() -> dict[str, str | None]:
 
             out[dist] = version(dist)
     with contextlib.suppress(Exception):
-        out["privacy-proxy commit"] = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-            check=True).stdout.strip()
+        git = ["git", "-C", str(ROOT)]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", "proxy", "policies"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        out["privacy-proxy commit"] = head + (" with uncommitted changes" if dirty else "")
     out["litellm"] = LITELLM_SPEC
     return out
 
@@ -810,6 +813,7 @@ def running(services: list[Service]) -> Iterator[None]:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     sz = sizes(args)
+    vers = versions()
     with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp_s:
         tmp = Path(args.log_dir) if args.log_dir else Path(tmp_s)
         tmp.mkdir(parents=True, exist_ok=True)
@@ -842,7 +846,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version()},
-            "versions": versions(),
+            "versions": vers,
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in load_after],
             "settings": {"quick": args.quick, "targets": ["fake", *args.targets],
