@@ -206,9 +206,10 @@ def keep(text: str, r: RecognizerResult) -> bool:
     """Drop look-alikes that Presidio's recognizers report but that are not about a person."""
     value = text[r.start : r.end]
     if r.entity_type == "PERSON":
-        if not plausible_person(value):
+        source = (r.recognition_metadata or {}).get("recognizer_name", "")
+        if not plausible_person(value, cased=not source.startswith("NameRecognizer")):
             return False
-        by_ner = (r.recognition_metadata or {}).get("recognizer_name") == "SpacyRecognizer"
+        by_ner = source == "SpacyRecognizer"
         # The NER model tags capitalized sentence-initial words as names ("Ruf an ..."): a lone
         # token there counts only if it is a known given name.
         return not (
@@ -227,7 +228,12 @@ def keep(text: str, r: RecognizerResult) -> bool:
     return True
 
 
-_LEADING_LOWER = re.compile(r"(?:[a-zà-ÿ']+\s+)+")
+_LEADING_LOWER = re.compile(
+    r"(?:(?:(?:de|du|des|la|le|les|l'|d'|van|von|der|den|di|da|del|della|the|a|an|to|for|with|by|"
+    r"from|and|und|et|y|e|en|al|au|aux|à|dla|do|z|w|na|per|für|mit|bei|zu|con|para|por|avec|pour|"
+    r"chez|met|voor|naar|bij|dear|hi|hello)|(?:Mr|Mrs|Ms|Dr|Prof|Herr|Herrn|Frau|M|Mme|Mlle|Monsieur|Madame|Sr|Sra|"
+    r"Sig|Signor|Signora|Pan|Pani|Explain|Ask|Tell|Call|Email|Ping|Thank|Thanks)\.?)\s+)+"
+)
 
 
 def _trim(text: str, r: RecognizerResult) -> SpanTuple:
@@ -239,6 +245,8 @@ def _trim(text: str, r: RecognizerResult) -> SpanTuple:
             start = m.end()
         while end > start and text[end - 1] in " .,;:'’\"":
             end -= 1
+        if text[start:end].endswith(("'s", "’s")):
+            end -= 2
     return (start, end, r.entity_type, r.score)
 
 

@@ -41,7 +41,7 @@ _TITLES = (
     r"Panu|Senhor|Senhora|Maître|Me|Doktor|Docteur|Doctor"
 )
 _TITLE_NAME = re.compile(
-    rf"(?<![\w.])(?:{_TITLES})\.?\s+(?P<name>{_CAP}(?:\s{_PARTICLE}{_CAP}){{0,2}}|{_PARTICLE}{_CAP})"
+    rf"(?<![\w.])(?:{_TITLES})\.?\s+(?:(?:{_TITLES})\.?\s+)*(?P<name>{_CAP}(?:\s{_PARTICLE}{_CAP}){{0,2}}|{_PARTICLE}{_CAP})"
 )
 _M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
 _WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
@@ -68,6 +68,14 @@ _KEY_LOOSE = r"name|customer|client|patient|employee|contact|user|guest|passenge
 _VALUE = r"[^\W\d_][^\W\d_'’.\-]*(?:[ \-][^\W\d_][^\W\d_'’.\-]*){0,3}"
 _KEYED = re.compile(
     rf"(?i:(?<![^\W_])(?P<key>{_KEY_STRICT}|{_KEY_LOOSE})(?![^\W_]))[\"']?\s*[:=]\s*[\"']?(?P<value>{_VALUE})"
+)
+# "my name is sophie turner": first-person naming, where even a lower-case value is a name.
+_NAMED = re.compile(
+    r"(?i:\b(?:my\s+name\s+is|name\s+is|ich\s+heiße|ich\s+heisse|mein\s+name\s+ist|"
+    r"je\s+m'appelle|je\s+m’appelle|mon\s+nom\s+est|me\s+llamo|mi\s+nombre\s+es|mi\s+chiamo|"
+    r"il\s+mio\s+nome\s+è|ik\s+heet|mijn\s+naam\s+is|nazywam\s+się|mam\s+na\s+imię)\s+)"
+    r"(?P<value>[^\W\d_]{2,}(?:[ \-](?!(?i:and|und|et|y|e|en|i|from|von|aus|de|da|di|z|from)\b)"
+    r"[^\W\d_]{2,})?)"
 )
 _NOT_SURNAME = {
     "The",
@@ -174,13 +182,14 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     return d["first"], d["not"]
 
 
-def plausible_person(value: str) -> bool:
-    """Whether a PERSON candidate looks like a name rather than a word, place, date or code."""
+def plausible_person(value: str, cased: bool = True) -> bool:
+    """Whether a PERSON candidate looks like a name rather than a word, place, date or code
+    (``cased``: it must hold a capital, unless it was named as such: "my name is sophie")."""
     v = value.strip(" '’\"")
     if not v or any(c.isdigit() or c in "@/\\#_=<>{}[]()" for c in v) or len(v) < 2:
         return False
     toks = [t for t in re.split(r"[\s,]+", v) if t]
-    if not any(t[0].isupper() for t in toks) or (v.isupper() and len(toks) == 1):
+    if (cased and not any(t[0].isupper() for t in toks)) or (v.isupper() and len(toks) == 1):
         return False
     d = _data()
     word = v.removesuffix("'s")
@@ -238,6 +247,9 @@ class NameRecognizer(EntityRecognizer):
             ):
                 if value.lower() not in not_names:
                     out.append(RecognizerResult("PERSON", m.start("value"), m.end("value"), 0.85))
+        for m in _NAMED.finditer(text):
+            if m.group("value").lower() not in not_names:
+                out.append(RecognizerResult("PERSON", m.start("value"), m.end("value"), 0.8))
         for m in _GREETING.finditer(text):
             if m.group("name") in firsts:
                 out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))

@@ -50,6 +50,9 @@ DETECTED = [
     ('{"birth_date": "1985-03-12"}', "DATE_OF_BIRTH", "1985-03-12"),
     ('{"passport_no": "EA1234567"}', "PASSPORT", "EA1234567"),
     ("Dear Mr. O'Connor, thanks.", "PERSON", "O'Connor"),
+    ("Antwort an Herrn Dr. Matthias Vogel schreiben", "PERSON", "Matthias Vogel"),
+    ("the customer's name is sophie turner and she lives in leeds", "PERSON", "sophie turner"),
+    ("Bonjour, je m'appelle Claire Martin.", "PERSON", "Claire Martin"),
     (
         "Send it to 12 Baker Street, London NW1 6XE.",
         "STREET_ADDRESS",
