@@ -464,15 +464,17 @@ class Sizes:
     warmup: int
     conversations: int
     variants: list[str]
+    modes: list[bool]
+    kinds: list[str]
 
 
 def sizes(args: argparse.Namespace) -> Sizes:
     if args.quick:
         req = {1: 40, 16: 120, 64: 256}
-        s = Sizes(args.clients, req, 10.0, 10, 2, args.variants)
+        s = Sizes(args.clients, req, 10.0, 10, 2, args.variants, args.modes, args.kinds)
     else:
         req = {1: 100, 16: 300, 64: 600}
-        s = Sizes(args.clients, req, 20.0, 30, 5, args.variants)
+        s = Sizes(args.clients, req, 20.0, 30, 5, args.variants, args.modes, args.kinds)
     s.requests = {c: args.requests or req.get(c, max(100, 8 * c)) for c in s.clients}
     if args.conversations is not None:
         s.conversations = args.conversations
@@ -497,7 +499,7 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
     phases: list[Phase] = []
     k = 0
     for stream, prompt, variant, clients in itertools.product(
-        (False, True), ("clean", "pii"), sz.variants, sz.clients
+        sz.modes, sz.kinds, sz.variants, sz.clients
     ):
         k += 1
         rng = random.Random(seed * 1000 + k)
@@ -851,6 +853,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "loadavg_after": [round(x, 2) for x in load_after],
             "settings": {"quick": args.quick, "targets": ["fake", *args.targets],
                          "clients": sz.clients, "variants": sz.variants,
+                         "modes": ["stream" if m else "plain" for m in sz.modes],
+                         "kinds": sz.kinds,
                          "requests": sz.requests,
                          "max_phase_s": sz.max_phase_s, "conversations": sz.conversations,
                          "proxy_workers": args.proxy_workers, "proxy_set": args.proxy_set,
@@ -872,6 +876,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--variants", default="same,unique",
                     help="same: one prompt repeated (caches may help); unique: a new prompt "
                     "for every request")
+    ap.add_argument("--modes", default="plain,stream", help="plain (non-streaming), stream")
+    ap.add_argument("--kinds", default="clean,pii", help="prompt kinds: clean, pii")
     ap.add_argument("--requests", type=int, default=None, help="requests per phase (all levels)")
     ap.add_argument("--conversations", type=int, default=None, help="ten-turn replays per target")
     ap.add_argument("--quick", action="store_true", help="small phases, for a first look")
@@ -902,6 +908,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         ap.error(f"unknown targets: {', '.join(sorted(unknown))}")
     args.clients = sorted({int(c) for c in args.clients.split(",")})
     args.variants = [v for v in ("same", "unique") if v in args.variants.split(",")]
+    args.modes = [m == "stream" for m in ("plain", "stream") if m in args.modes.split(",")]
+    args.kinds = [k for k in ("clean", "pii") if k in args.kinds.split(",")]
     return args
 
 
