@@ -16,7 +16,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 _U = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ"
 _L = "a-zß-öø-ÿąćęłńśźżő"
 _NAME = rf"[{_U}][{_L}'’\-]+"
-_NUM = r"\d{1,4}\s?[a-zA-Z]?(?:\s?[-/]\s?\d{1,4}[a-zA-Z]?)?"
+_NUM = r"\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:\s?[-/]\s?\d{1,4}(?:[a-zA-Z](?![a-zA-Z]))?)?"
 _EN_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Place|Pl|Court|Ct|Crescent|Gardens|"
     r"Terrace|Grove|Square|Sq|Hill|Row|Mews|Boulevard|Blvd|Walk|Rise|Parade|Park|Green|View|"

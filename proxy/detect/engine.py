@@ -31,7 +31,7 @@ from spacy.language import Language
 from proxy.detect.address import AddressRecognizer
 from proxy.detect.corrections import CompiledCorrections, Corrections
 from proxy.detect.names import NameRecognizer, lexicon, plausible_person
-from proxy.detect.nlp import SelectiveNlpEngine, blank_pipeline
+from proxy.detect.nlp import MAX_TEXT, SelectiveNlpEngine, blank_pipeline
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import id_recognizers
 from proxy.detect.special import special_recognizers
@@ -81,6 +81,7 @@ def load_pipeline(model: str) -> Language:
     for name in list(nlp.pipe_names):
         if name not in keep:
             nlp.remove_pipe(name)
+    nlp.max_length = MAX_TEXT
     return nlp
 
 

@@ -106,7 +106,11 @@ def candidate_sentences(text: str, stop_words: set[str]) -> list[tuple[int, int]
     return out
 
 
+MAX_TEXT = 10_000_000  # the request body limit bounds texts; spaCy's own default is 1,000,000
+
+
 def blank_pipeline(lang: str) -> Language:
     nlp = spacy.blank(lang)
     nlp.add_pipe("lower_lemma")
+    nlp.max_length = MAX_TEXT
     return nlp

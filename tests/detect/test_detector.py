@@ -121,3 +121,9 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
         assert [x.entity_type for x in again] == ["EMAIL_ADDRESS"]
     finally:
         await d.close()
+
+
+async def test_long_text_without_sentence_breaks(detector: Any) -> None:
+    text = ("word " * 250_000) + "Contact Anna Schmidt at anna.schmidt@example.com"
+    [spans] = await detector.detect([text], TENANT)
+    assert {s.entity_type for s in spans} >= {"EMAIL_ADDRESS", "PERSON"}
