@@ -24,6 +24,7 @@ _CONFUSABLES = dict(
 )
 _OBFUSCATED = re.compile(r"\s*[\[\(\{]\s*(at|dot)\s*[\]\)\}]\s*", re.IGNORECASE)
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_UNICODE_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{4})+")
 _TOKEN = re.compile(r"\S+")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
@@ -48,7 +49,7 @@ def _invisible(ch: str) -> bool:
 
 
 def _needs_work(text: str) -> bool:
-    return not text.isascii() or "%" in text or "[" in text or "(" in text or "{" in text
+    return not text.isascii() or any(c in text for c in "%[({\\")
 
 
 def normalize(text: str) -> Normalized:
@@ -63,7 +64,7 @@ def normalize(text: str) -> Normalized:
         starts.extend([a] * len(s))
         ends.extend([b] * len(s))
 
-    decoded = _percent_decoded(text)
+    decoded = sorted(_percent_decoded(text))
     i = 0
     for m_start, m_end, repl in decoded:
         _emit_plain(text, i, m_start, emit)
@@ -79,6 +80,27 @@ def normalize(text: str) -> Normalized:
 
 
 def _percent_decoded(text: str) -> list[tuple[int, int, str]]:
+    """Runs of %XX (URL-encoding) and \\uXXXX (JSON escapes in tool-call arguments) decoded."""
+    found = []
+    if "\\u" in text:
+        for m in _UNICODE_ESCAPE.finditer(text):
+            try:
+                s = m.group().encode().decode("unicode_escape").encode("utf-16", "surrogatepass")
+                s = s.decode("utf-16")
+            except UnicodeError:
+                continue
+            if s.isprintable():
+                found.append((m.start(), m.end(), s))
+        if found:
+            return found + [
+                f
+                for f in _percent_runs(text)
+                if not any(a < f[1] and f[0] < b for a, b, _ in found)
+            ]
+    return _percent_runs(text)
+
+
+def _percent_runs(text: str) -> list[tuple[int, int, str]]:
     found = []
     for m in _PERCENT.finditer(text):
         raw = bytes.fromhex(m.group().replace("%", ""))

@@ -44,6 +44,12 @@ EVASIONS = [
     ),
     ("hex", "blob " + f"mail {EMAIL}".encode().hex() + " end", "EMAIL_ADDRESS", "6d61696c"),
     (
+        "json escapes",
+        '{"customer": "J\\u00fcrgen M\\u00fcller", "mail": "j\\u00fcrgen@example.de"}',
+        "PERSON",
+        "M\\u00fcller",
+    ),
+    (
         "url-encoded text",
         "q=" + urllib.parse.quote("IBAN DE89 3704 0044 0532 0130 00"),
         "IBAN_CODE",
