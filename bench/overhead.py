@@ -317,6 +317,15 @@ def parse_timing(value: str | None) -> dict[str, float] | None:
     return out or None
 
 
+def _error_kind(status: int, raw: bytes) -> str:
+    """``HTTP <status>`` and the OpenAI-shaped error's ``code`` (never its message)."""
+    try:
+        code = json.loads(raw)["error"].get("code")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        code = None
+    return f"HTTP {status}" + (f" {code}" if code else "")
+
+
 async def one_request(session: aiohttp.ClientSession, target: Target, body: bytes, stream: bool,
                       expect: str | None) -> tuple[Sample, str]:
     """Send one chat completion; returns the sample and the answer's text."""
@@ -328,11 +337,15 @@ async def one_request(session: aiohttp.ClientSession, target: Target, body: byte
         async with session.post(target.base_url + "/chat/completions", data=body,
                                 headers=headers) as resp:
             timings = parse_timing(resp.headers.get(target.timing_header or "", None))
+            if stream and resp.status != 200:
+                raw = await resp.read()
+                return Sample(False, time.perf_counter() - t0,
+                              error=_error_kind(resp.status, raw)), ""
             if not stream:
                 raw = await resp.read()
                 latency = time.perf_counter() - t0
                 if resp.status != 200:
-                    return Sample(False, latency, error=f"HTTP {resp.status}"), ""
+                    return Sample(False, latency, error=_error_kind(resp.status, raw)), ""
                 text = json.loads(raw)["choices"][0]["message"]["content"] or ""
             else:
                 lines: list[bytes] = []
@@ -349,9 +362,8 @@ async def one_request(session: aiohttp.ClientSession, target: Target, body: byte
                             ttfc = time.perf_counter() - t0
                     lines.append(line)
                 latency = time.perf_counter() - t0
-                if resp.status != 200 or not done:
-                    error = f"HTTP {resp.status}" if resp.status != 200 else "stream without [DONE]"
-                    return Sample(False, latency, error=error), ""
+                if not done:
+                    return Sample(False, latency, error="stream without [DONE]"), ""
                 for line in lines:
                     choices = json.loads(line[6:]).get("choices") or []
                     if choices:
