@@ -238,6 +238,14 @@ LOOKALIKES = [
     "The invoice total is 1,234.56 EUR, due within 30 days, reference INV-2024-0042.",
     "Kubernetes 1.30 deprecates the flowcontrol v1beta2 API.",
     "Our office at Hauptstraße is closed on Christmas Eve.",
+    "I need a summary of the latest cancer research for our newsletter.",
+    "Our company wants to support employees with disabilities; draft a policy.",
+    "My presentation covers depression statistics in Europe.",
+    "Schreibe einen Blogartikel über Diabetes und Ernährung.",
+    "Rédige une note sur la prévention du cancer du sein pour l'intranet.",
+    "What did Einstein say about compound interest?",
+    "Sort these numbers: 4711, 0815, 1234567, 89.",
+    "The tracking number 1Z999AA10123456784 shows the parcel in Leipzig.",
 ]
 
 EVASIONS = [
@@ -305,6 +313,11 @@ ART9 = [
     ("de", "Er ist seit März krankgeschrieben wegen Burnout.", "HEALTH_DATA"),
     ("es", "Mi compañera está embarazada.", "HEALTH_DATA"),
     ("it", "Mio padre ha il diabete.", "HEALTH_DATA"),
+    ("es", "Tengo depresión y necesito pedir una baja médica.", "HEALTH_DATA"),
+    ("nl", "Mijn collega heeft kanker, hoe kan ik haar steunen?", "HEALTH_DATA"),
+    ("pl", "Mój syn ma cukrzycę, co powiedzieć w szkole?", "HEALTH_DATA"),
+    ("en", "I'm HIV positive and worried about telling my new employer.", "HEALTH_DATA"),
+    ("en", "As a Muslim, I need a quiet room to pray at work.", "RELIGIOUS_BELIEF"),
 ]
 
 MESSAGE_70 = (

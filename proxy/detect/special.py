@@ -52,7 +52,7 @@ TERMS: dict[str, dict[str, str]] = {
         "pl": r"katoli(?:k|czka)|protestant(?:ka)?|chrześcijan(?:in|ka)|muzułman(?:in|ka)|żyd(?:ówka)?|hinduist(?:a|ka)|buddyst(?:a|ka)|ateist(?:a|ka)|agnostyk|wierząc[ya]|praktykując[ya]|świadek jehowy",
     },
     "SEXUAL_ORIENTATION": {
-        "en": r"gay|lesbian|bisexual|homosexual|heterosexual|queer|asexual|pansexual|transgender|trans (?:woman|man|person)|non-binary|came out (?:as \w+|to (?:his|her|my|their|our) \w+)|coming out as \w+|=LGBTQ?\+?|same-sex (?:partner|spouse|relationship)|sexual orientation|sex life",
+        "en": r"gay|lesbian|bisexual|homosexual|heterosexual|queer|asexual|pansexual|transgender|trans (?:woman|man|person)|non-binary|came out (?:as \w+|to (?:his|her|my|their|our) \w+)|coming out as \w+|same-sex (?:partner|spouse|relationship|couple|marriage)|sexual orientation|sex life",
         "fr": r"gay|gai|lesbienne|bisexuel(?:le)?|homosexuel(?:le)?|hétérosexuel(?:le)?|queer|transgenre|non-binaire|(?:a fait|fait) son coming[- ]out|orientation sexuelle|vie sexuelle",
         "de": r"schwul|lesbisch|lesbe|bisexuell|homosexuell|heterosexuell|queer|transgender|transsexuell|trans-frau|trans-mann|nicht-binär|coming-out|geoutet|sexuelle orientierung|sexualleben",
         "es": r"gay|lesbiana|bisexual|homosexual|transgénero|salió del armario|orientación sexual",
@@ -79,7 +79,7 @@ TERMS: dict[str, dict[str, str]] = {
         "pl": rf"głosuje na {_PARTY}|głosował[a]? na {_PARTY}|członki?e?(?:m|ni[ąa]) partii|komunist\w*|socjalist\w*|skrajnie prawicow\w+",
     },
     "TRADE_UNION_MEMBERSHIP": {
-        "en": r"trade union|labou?r union|union member(?:ship)?|member of (?:the|a) union|union rep(?:resentative)?|shop steward|unioni[sz]ed|=(?:Unison|GMB|TUC|RCN|Usdaw)|joined the union",
+        "en": r"trade union|labou?r union|union member(?:ship)?|member of (?:the|a) union|union rep(?:resentative)?|shop steward|unioni[sz]ed|union representation|member of (?:unite|unison|the gmb|gmb|usdaw|the rcn)|=(?:Unison|GMB|TUC|RCN|Usdaw)|joined the union",
         "fr": r"syndicat|syndiquée?|délégué(?:e)? syndical(?:e)?|=(?:CGT|CFDT|FO|UNSA|CFTC|CFE-CGC|SUD)|force ouvrière",
         "de": r"gewerkschaft(?:smitglied|lich organisiert)?|=(?:IG Metall|DGB|GEW|IG BCE|EVG|GDL|GdL|NGG)|ver\.di",
         "es": r"sindicato|afiliad[oa] al sindicato|delegad[oa] sindical|=(?:CCOO|UGT)|comisiones obreras",
@@ -108,16 +108,16 @@ TERMS: dict[str, dict[str, str]] = {
 }
 
 ANCHORS: dict[str, str] = {
-    "en": r"i|i'm|i’m|i've|i'd|me and|my|mine|myself|he|she|he's|she's|his|her|hers|himself|herself|we|our|colleague|coworker|co-worker|employee|staff member|patient|client|customer|wife|husband|partner|boyfriend|girlfriend|fiancée?|son|daughter|mother|mom|mum|father|dad|brother|sister|friend|boss|manager|neighbou?r|candidate|applicant|tenant|student|child|kid|uncle|aunt|cousin|grandmother|grandfather|grandma|grandpa|mr|mrs|ms|dr|team member|direct report",
-    "fr": r"je|j'ai|j’ai|j'|mon|ma|mes|moi|il|elle|son|sa|ses|nous|notre|collègue|salariée?|employée?|patiente?|cliente?|femme|mari|conjointe?|compagne|compagnon|fils|fille|mère|père|frère|sœur|soeur|amie?|cheffe?|voisine?|candidate?|enfant|oncle|tante|m\.|mme|monsieur|madame",
-    "de": r"ich|mein|meine|meinem|meinen|meiner|mir|mich|er|sie|sein|seine|seinem|seinen|seiner|ihr|ihre|ihrem|ihren|ihrer|wir|unser|unsere|kollege|kollegin|mitarbeiter|mitarbeiterin|patient|patientin|kunde|kundin|frau|mann|ehefrau|ehemann|partner|partnerin|freund|freundin|sohn|tochter|mutter|vater|bruder|schwester|chef|chefin|nachbar|nachbarin|bewerber|bewerberin|kind|onkel|tante|herr|herrn",
-    "es": r"yo|mi|mis|él|ella|su|sus|nosotros|nuestro|nuestra|compañer[oa]|emplead[oa]|paciente|cliente|espos[oa]|marido|mujer|hij[oa]|madre|padre|herman[oa]|amig[oa]|jef[ea]|vecin[oa]|candidat[oa]|señor|señora|sr|sra",
-    "it": r"io|mio|mia|miei|mie|lui|lei|suo|sua|suoi|noi|nostro|nostra|collega|dipendente|paziente|cliente|moglie|marito|figli[oa]|madre|padre|fratello|sorella|amic[oa]|capo|vicin[oa]|candidat[oa]|signor|signora",
-    "nl": r"ik|mijn|hij|zij|ze|zijn|haar|wij|we|ons|onze|collega|werknemer|medewerker|patiënt|klant|vrouw|man|echtgeno(?:ot|te)|zoon|dochter|moeder|vader|broer|zus|vriend|vriendin|baas|buurman|buurvrouw|kandidaat|meneer|mevrouw",
-    "pl": r"ja|jestem|mam|mój|moja|moje|mojego|mojej|mnie|on|ona|jest|ma|jego|jej|my|nasz|nasza|kolega|koleżanka|pracownik|pracownica|pacjent|pacjentka|klient|klientka|żona|mąż|syn|córka|matka|mama|ojciec|tata|brat|siostra|przyjaciel|przyjaciółka|szef|szefowa|sąsiad|sąsiadka|kandydat|pan|pani",
+    "en": r"i|i'm|i’m|i've|i'd|me and|my|mine|myself|he|she|he's|she's|his|her|hers|himself|herself|colleague|coworker|co-worker|employee|staff member|patient|client|customer|wife|husband|partner|boyfriend|girlfriend|fiancée?|son|daughter|mother|mom|mum|father|dad|brother|sister|friend|boss|manager|neighbou?r|candidate|applicant|tenant|student|child|kid|uncle|aunt|cousin|grandmother|grandfather|grandma|grandpa|mr|mrs|ms|dr|team member|direct report",
+    "fr": r"je|j'ai|j’ai|j'|mon|ma|mes|moi|il|elle|son|sa|ses|collègue|salariée?|employée?|patiente?|cliente?|femme|mari|conjointe?|compagne|compagnon|fils|fille|mère|père|frère|sœur|soeur|amie?|cheffe?|voisine?|candidate?|enfant|oncle|tante|m\.|mme|monsieur|madame",
+    "de": r"ich|mein|meine|meinem|meinen|meiner|mir|mich|er|sie|sein|seine|seinem|seinen|seiner|ihr|ihre|ihrem|ihren|ihrer|kollege|kollegin|mitarbeiter|mitarbeiterin|patient|patientin|kunde|kundin|frau|mann|ehefrau|ehemann|partner|partnerin|freund|freundin|sohn|tochter|mutter|vater|bruder|schwester|chef|chefin|nachbar|nachbarin|bewerber|bewerberin|kind|onkel|tante|herr|herrn",
+    "es": r"yo|mi|mis|me|tengo|estoy|soy|sufro|padezco|necesito|tomo|él|ella|su|sus|compañer[oa]|emplead[oa]|paciente|cliente|espos[oa]|marido|mujer|hij[oa]|madre|padre|herman[oa]|amig[oa]|jef[ea]|vecin[oa]|candidat[oa]|señor|señora|sr|sra",
+    "it": r"io|mio|mia|miei|mie|mi|ho|sono|soffro|prendo|devo|lui|lei|suo|sua|suoi|collega|dipendente|paziente|cliente|moglie|marito|figli[oa]|madre|padre|fratello|sorella|amic[oa]|capo|vicin[oa]|candidat[oa]|signor|signora",
+    "nl": r"ik|mijn|hij|zij|ze|zijn|haar|collega|werknemer|medewerker|patiënt|klant|vrouw|man|echtgeno(?:ot|te)|zoon|dochter|moeder|vader|broer|zus|vriend|vriendin|baas|buurman|buurvrouw|kandidaat|meneer|mevrouw",
+    "pl": r"ja|jestem|mam|choruję|biorę|muszę|mój|moja|moje|mojego|mojej|mnie|on|ona|jest|ma|jego|jej|kolega|koleżanka|pracownik|pracownica|pacjent|pacjentka|klient|klientka|żona|mąż|syn|córka|matka|mama|ojciec|tata|brat|siostra|przyjaciel|przyjaciółka|szef|szefowa|sąsiad|sąsiadka|kandydat|pan|pani",
 }
 TOPIC: dict[str, str] = {
-    "en": r"about|on the|regarding|history|explain|what is|what are|why do|how do|article|essay|lecture|course|book|statistics|research|study|studies|documentary|wikipedia|policy on|definition|symptoms of|treatment of|prevalence",
+    "en": r"about|on the|regarding|summary|summari[sz]e|latest|research|news|presentation|covers|app|system|software|tool|platform|product|feature|service|program(?:me)?|policy|initiative|event|history|explain|what is|what are|why do|how do|article|essay|lecture|course|book|statistics|research|study|studies|documentary|wikipedia|policy on|definition|symptoms of|treatment of|prevalence",
     "fr": r"sur|au sujet|concernant|histoire|expliquer|explique|qu'est-ce|article|cours|livre|statistiques|étude|symptômes",
     "de": r"über|zum thema|geschichte|erkläre|erklären|was ist|artikel|vortrag|buch|statistik|studie|symptome",
     "es": r"sobre|acerca|historia|explica|qué es|artículo|libro|estadísticas|estudio|síntomas",
@@ -131,6 +131,16 @@ INSTITUTION = re.compile(
     r"doctrine|holidays?|festival|calendar|architecture|art|history|countries|world|population|"
     r"communities|quarter|cuisine|food|restaurant|music|literature|studies|empire|dynasty|era|"
     r"council|parliament|faith schools?|mission|order|monastery|mosque|synagogue|temple)\b",
+    re.IGNORECASE,
+)
+# A term followed by one of these names a topic, not a person's condition or belief.
+TOPIC_AFTER = re.compile(
+    r"\s*(?:research|statistics|prevention|awareness|campaigns?|apps?|systems?|software|"
+    r"technolog(?:y|ies)|month|events?|polic(?:y|ies)|networks?|groups?|rights|charit(?:y|ies)|"
+    r"foundations?|institutes?|day|week|market|industry|sector|studies|study|trials?|conference|"
+    r"products?|datasets?|forschung|statistik|prävention|kampagne|recherche|statistiques|"
+    r"prévention|campagne|investigación|estadísticas|prevención|ricerca|statistiche|prevenzione|"
+    r"onderzoek|statistieken|preventie|badania|statystyki|profilaktyka)\b",
     re.IGNORECASE,
 )
 _TITLE_BEFORE = re.compile(
@@ -186,6 +196,8 @@ class SpecialCategoryRecognizer(EntityRecognizer):
             for m in rx.finditer(text):
                 if _TITLE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue  # a surname such as "Herr Krebs"
+                if TOPIC_AFTER.match(text, m.end()):
+                    continue  # "cancer research", "depression statistics"
                 if self.category in ("RELIGIOUS_BELIEF", "ETHNIC_ORIGIN") and (
                     INSTITUTION.match(text, m.end())
                     or (m.group()[0].isupper() and _PROPER_NEXT.match(text, m.end()))

@@ -33,6 +33,12 @@ FLAGGED = [
     ("Le test ADN de mon père est revenu.", "GENETIC_DATA"),
     ("We store my fingerprint template on the badge.", "BIOMETRIC_DATA"),
     ("Seine Fingerabdrücke sind im System.", "BIOMETRIC_DATA"),
+    ("Tengo depresión y necesito pedir una baja médica.", "HEALTH_DATA"),
+    ("Sono incinta e devo comunicarlo al mio capo.", "HEALTH_DATA"),
+    ("Ik ben zwanger en wil dit aan mijn werkgever vertellen.", "HEALTH_DATA"),
+    ("Jestem w ciąży, jak powiedzieć o tym szefowi?", "HEALTH_DATA"),
+    ("As a Muslim, I need a quiet room to pray at work.", "RELIGIOUS_BELIEF"),
+    ("Our employee Tom is a member of Unite.", "TRADE_UNION_MEMBERSHIP"),
 ]
 
 NOT_FLAGGED = [
@@ -49,6 +55,12 @@ NOT_FLAGGED = [
     "We voted to postpone the release to Friday.",
     "The Jewish Museum in Berlin opens at ten.",
     "Ich habe die Datei in PDF konvertiert.",
+    "I need a summary of the latest cancer research for our newsletter.",
+    "Our company wants to support employees with disabilities; draft a policy.",
+    "We are building an app that uses facial recognition for door access.",
+    "My presentation covers depression statistics in Europe.",
+    "Help me plan our Pride month event for LGBTQ+ employees.",
+    "Our HR policy on sick leave needs updating for 2025.",
 ]
 
 
