@@ -226,8 +226,9 @@ class NameRecognizer(EntityRecognizer):
             rest = _REST.match(text, m.end()) if word in firsts or word in d["ambiguous"] else None
             if rest is None:
                 continue
-            if word in d["ambiguous"] and rest.group().split()[-1] not in d["surnames"]:
-                continue  # "Rosa Poza" counts, "Rose Garden" does not
+            surname = rest.group().split()[-1] in d["surnames"] or rest.group().split()[0].islower()
+            if word in d["ambiguous"] and not surname:
+                continue  # "Rosa Poza", "Jack van Dijk" count, "Rose Garden" does not
             end = m.end()
             for tok in rest.group().split():
                 if tok in _NOT_SURNAME or tok.lower() in not_names:

@@ -49,7 +49,13 @@ def _invisible(ch: str) -> bool:
 
 
 def _needs_work(text: str) -> bool:
-    return not text.isascii() or any(c in text for c in "%[({\\")
+    if not text.isascii():
+        return True
+    return bool(
+        ("%" in text and _PERCENT.search(text))
+        or ("\\u" in text and _UNICODE_ESCAPE.search(text))
+        or (any(c in text for c in "[({") and _OBFUSCATED.search(text))
+    )
 
 
 def normalize(text: str) -> Normalized:

@@ -444,7 +444,7 @@ class EuPhoneRecognizer(EntityRecognizer):
                 text, m.start(), m.end(), PASSPORT_CONTEXT, 30, 0
             ):
                 continue
-            score = self._score(raw, digits, near(text, m.start(), m.end(), PHONE_CONTEXT, 40, 0))
+            score = self._score(raw, digits, near(text, m.start(), m.end(), PHONE_CONTEXT, 60, 0))
             if score:
                 out.append(RecognizerResult("PHONE_NUMBER", m.start(), m.end(), score))
         return out
