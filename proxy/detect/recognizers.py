@@ -111,7 +111,24 @@ PASSPORT_CONTEXT = words(
     "cni", "id card", "identity card", "dowód*", "documento", "carta d'identità",
 )  # fmt: skip
 
+
+def _always(s: str) -> bool:
+    return True
+
+
 ID_SPECS: tuple[IdSpec, ...] = (
+    IdSpec(
+        "PROFILE_URL",
+        r"(?<![\w/])(?:https?://)?(?:[a-z]{2,3}\.|www\.)?(?:linkedin\.com/in|xing\.com/profile|"
+        r"facebook\.com|instagram\.com|twitter\.com|x\.com|tiktok\.com/@|github\.com|t\.me)/"
+        r"(?!(?:company|groups|pages|explore|search|hashtag|login|share|intent|home|about|features|"
+        r"orgs|topics|sponsors|settings|marketplace)\b)[\w.%-]{2,}/?",
+        _always,
+        words("profile"),
+        score=0.9,
+        score_no_context=0.85,
+        flags=re.IGNORECASE,
+    ),
     IdSpec(
         "CREDIT_CARD",
         r"\b\d(?:[ -]?\d){11,18}\b",
@@ -282,7 +299,7 @@ ID_SPECS: tuple[IdSpec, ...] = (
     IdSpec(
         "PASSPORT",
         r"\b(?=[A-Z0-9]*\d[A-Z0-9]*\d)[A-Z0-9]{8,9}\b",
-        lambda s: True,
+        _always,
         PASSPORT_CONTEXT,
         score=0.9,
         score_no_context=None,

@@ -50,6 +50,11 @@ DETECTED = [
     ('{"birth_date": "1985-03-12"}', "DATE_OF_BIRTH", "1985-03-12"),
     ('{"passport_no": "EA1234567"}', "PASSPORT", "EA1234567"),
     ("Dear Mr. O'Connor, thanks.", "PERSON", "O'Connor"),
+    (
+        "her profile: https://www.linkedin.com/in/anna-schmidt-4711/",
+        "PROFILE_URL",
+        "https://www.linkedin.com/in/anna-schmidt-4711/",
+    ),
     ("Antwort an Herrn Dr. Matthias Vogel schreiben", "PERSON", "Matthias Vogel"),
     ("the customer's name is sophie turner and she lives in leeds", "PERSON", "sophie turner"),
     ("Bonjour, je m'appelle Claire Martin.", "PERSON", "Claire Martin"),
@@ -97,6 +102,7 @@ NOT_DETECTED = [
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
     ("The office at Hauptstraße is closed.", "STREET_ADDRESS"),
     ('{"name": "Project Falcon", "status": "active"}', "PERSON"),
+    ("see https://github.com/psf/requests and https://www.linkedin.com/company/acme", "PROFILE_URL"),
     ('{"created_date": "2024-03-12"}', "DATE_OF_BIRTH"),
     ("Top 10 Garden Centers in Kent", "STREET_ADDRESS"),
 ]
