@@ -120,7 +120,7 @@ ID_SPECS: tuple[IdSpec, ...] = (
     IdSpec(
         "PROFILE_URL",
         r"(?<![\w/])(?:https?://)?(?:[a-z]{2,3}\.|www\.)?(?:linkedin\.com/in|xing\.com/profile|"
-        r"facebook\.com|instagram\.com|twitter\.com|x\.com|tiktok\.com/@|github\.com|t\.me)/"
+        r"facebook\.com|instagram\.com|twitter\.com|x\.com|tiktok\.com/@|t\.me)/"
         r"(?!(?:company|groups|pages|explore|search|hashtag|login|share|intent|home|about|features|"
         r"orgs|topics|sponsors|settings|marketplace)\b)[\w.%-]{2,}/?",
         _always,

@@ -102,7 +102,7 @@ NOT_DETECTED = [
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
     ("The office at Hauptstraße is closed.", "STREET_ADDRESS"),
     ('{"name": "Project Falcon", "status": "active"}', "PERSON"),
-    ("see https://github.com/psf/requests and https://www.linkedin.com/company/acme", "PROFILE_URL"),
+    ("see https://github.com/psf/requests, linkedin.com/company/acme", "PROFILE_URL"),
     ('{"created_date": "2024-03-12"}', "DATE_OF_BIRTH"),
     ("Top 10 Garden Centers in Kent", "STREET_ADDRESS"),
 ]
