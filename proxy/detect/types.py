@@ -22,6 +22,35 @@ SPECIAL_CATEGORIES: frozenset[str] = frozenset(
 )
 
 
+# Every entity type the detector emits (policy input, metric labels, audit counts).
+ENTITY_TYPES: frozenset[str] = SPECIAL_CATEGORIES | frozenset(
+    {
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "STREET_ADDRESS",
+        "DATE_OF_BIRTH",
+        "PASSPORT",
+        "IBAN_CODE",
+        "CREDIT_CARD",
+        "CRYPTO",
+        "IP_ADDRESS",
+        "PROFILE_URL",
+        "DE_TAX_ID",
+        "FR_NIR",
+        "ES_DNI",
+        "ES_NIE",
+        "IT_FISCAL_CODE",
+        "NL_BSN",
+        "PL_PESEL",
+        "UK_NINO",
+        "UK_NHS",
+        "EU_VAT",
+        "CUSTOM_TERM",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """One detected personal-data value: ``text[start:end]`` of the ORIGINAL text.

@@ -127,3 +127,16 @@ async def test_long_text_without_sentence_breaks(detector: Any) -> None:
     text = ("word " * 250_000) + "Contact Anna Schmidt at anna.schmidt@example.com"
     [spans] = await detector.detect([text], TENANT)
     assert {s.entity_type for s in spans} >= {"EMAIL_ADDRESS", "PERSON"}
+
+
+def test_every_recognizer_emits_a_declared_type(detector: Any) -> None:
+    from proxy.detect.types import ENTITY_TYPES
+
+    engine = detector._engine
+    emitted = {
+        e
+        for lang in engine.languages
+        for rec in engine.analyzer.registry.get_recognizers(lang, all_fields=True)
+        for e in rec.supported_entities
+    }
+    assert emitted <= ENTITY_TYPES
