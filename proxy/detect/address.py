@@ -48,6 +48,12 @@ _PATTERNS = [
     rf"(?:ul\.|ulica|al\.|aleja|pl\.|plac|os\.|osiedle)\s(?:{_NAME}(?:-{_NAME})?\s){{1,3}}(?:[IVX]+\s)?{_NUM}",
 ]
 _ADDRESS = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
+_UNIT = re.compile(
+    r"(?:,?\s(?:Apt\.?|Apartment|Flat|Unit|Piso|Puerta|Planta|Piano|Appartamento|Scala|Interno|int\.|"
+    r"Etage|Stock|App\.?|Whg\.?|Wohnung|bus|boîte|bte|étage|m\.|lok\.)\s?[\wº°]{1,4}\.?"
+    r"|,?\s\d{1,2}\s?[º°ª]\s?[A-Z]?)+",
+    re.IGNORECASE,
+)
 _POSTCODE_TOWN = re.compile(
     rf",?\s(?:\d{{5}}|\d{{4}}\s?[A-Z]{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}"
     rf"|\d{{4}})(?:\s{_NAME}(?:[\s\-]{_NAME})?)?"
@@ -74,6 +80,9 @@ class AddressRecognizer(EntityRecognizer):
         out = []
         for m in _ADDRESS.finditer(text):
             end = m.end()
+            unit = _UNIT.match(text, end)
+            if unit:
+                end = unit.end()
             tail = _POSTCODE_TOWN.match(text, end)
             if tail:
                 end = tail.end()
