@@ -37,7 +37,7 @@ from spacy.language import Language
 
 from proxy.detect.address import AddressRecognizer
 from proxy.detect.corrections import CompiledCorrections, Corrections
-from proxy.detect.names import NameRecognizer, lexicon, plausible_person
+from proxy.detect.names import NameRecognizer, known_name, place_context, plausible_person
 from proxy.detect.nlp import MAX_TEXT, SelectiveNlpEngine, blank_pipeline
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import id_recognizers
@@ -223,9 +223,11 @@ def keep(text: str, r: RecognizerResult) -> bool:
         by_ner = source == "SpacyRecognizer"
         # The NER model tags capitalized sentence-initial words as names ("Ruf an ..."): a lone
         # token there counts only if it is a known given name.
-        return not (
-            by_ner and " " not in value and value not in lexicon()[0] and _initial(text, r.start)
-        )
+        if place_context(text, r.start, r.end):
+            return False
+        # A lone word from the NER model counts if the lexicons know it as a name: the model
+        # also tags product names ("Quarkus") and capitalized sentence openers ("Ruf an ...").
+        return not (by_ner and " " not in value.strip() and not known_name(value.strip(" '’\"")))
     if r.entity_type == "IP_ADDRESS":
         try:
             ip = ipaddress.ip_address(value)
@@ -259,16 +261,6 @@ def _trim(text: str, r: RecognizerResult) -> SpanTuple:
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
     return (start, end, r.entity_type, r.score)
-
-
-def _initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'“«(")
-    if _ABBREVIATION.search(before):
-        return False
-    return not before or before.endswith((".", "!", "?", ":", "\n"))
-
-
-_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Hr|Fr|Sr|Sra|Srta|M|Mme|Mlle|Sig|Dott|St)\.$")
 
 
 def merge(spans: list[SpanTuple]) -> list[SpanTuple]:

@@ -191,11 +191,55 @@ def plausible_person(value: str, cased: bool = True) -> bool:
     toks = [t for t in re.split(r"[\s,]+", v) if t]
     if (cased and not any(t[0].isupper() for t in toks)) or (v.isupper() and len(toks) == 1):
         return False
+    if cased and not v.isupper():
+        # "Convert this JSON to YAML": every word of a name is capitalized, or a particle.
+        if any(
+            not (t[0].isupper() or t.lower() in _PARTICLES) or (len(t) > 1 and t.isupper())
+            for t in toks
+        ):
+            return False
+    if toks[-1].lower().strip(".") in _PLACE_NOUNS:
+        return False  # "Victoria Station"
     d = _data()
     word = v.removesuffix("'s")
     if len(toks) == 1 and (word.lower() in d["not"] or word in d["ambiguous"]):
         return False
     return v.lower() not in d["not"]
+
+
+def known_name(value: str) -> bool:
+    """A single word that the lexicons know as a given name or a surname."""
+    d = _data()
+    return value in d["first"] or value in d["surnames"] or value in d["ambiguous"]
+
+
+def place_context(text: str, start: int, end: int) -> bool:
+    """Whether a PERSON candidate is part of a place name: "Santa Maria Novella", "Pisa airport"."""
+    return bool(_SAINT_BEFORE.search(text, max(0, start - 8), start)) or bool(
+        _PLACE_AFTER.match(text, end)
+    )
+
+
+_PARTICLES = {
+    "van", "von", "der", "den", "de", "la", "le", "di", "da", "del", "della", "du", "des", "dos",
+    "das", "ter", "ten", "y", "e", "bin", "al", "el", "zu", "af", "op", "'t", "d'", "l'",
+}  # fmt: skip
+_PLACE_NOUNS = {
+    "station", "street", "st", "road", "avenue", "airport", "hospital", "university", "school",
+    "church", "hotel", "park", "bridge", "tower", "museum", "square", "hall", "centre", "center",
+    "stadium", "theatre", "theater", "cathedral", "palace", "castle", "bank", "group", "inc", "ltd",
+    "gmbh", "ag", "foundation", "institute", "college", "academy", "clinic", "library", "gallery",
+    "arena", "lake", "river", "mountain", "island", "bay", "valley", "county", "city", "port",
+    "bahnhof", "flughafen", "straße", "platz", "gare", "aéroport", "aeropuerto", "aeroporto",
+    "stazione", "estación",
+}  # fmt: skip
+_SAINT_BEFORE = re.compile(r"\b(?:Santa|Santo|San|Saint|Sainte|St|Ste|Sankt|São|Sant')\.?\s+$")
+_PLACE_AFTER = re.compile(
+    r"\s+(?:airport|station|street|road|avenue|hospital|university|square|bridge|tower|museum|"
+    r"stadium|cathedral|palace|castle|bahnhof|flughafen|gare|aéroport|aeropuerto|aeroporto|"
+    r"stazione)\b",
+    re.IGNORECASE,
+)
 
 
 class NameRecognizer(EntityRecognizer):

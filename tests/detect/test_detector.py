@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from pathlib import Path
@@ -122,6 +123,10 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
         pids = list(d._executor._processes)  # type: ignore[union-attr]
         assert pids and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
+        for _ in range(100):  # the pool's manager thread notices the death
+            if d._executor._broken:  # type: ignore[union-attr]
+                break
+            await asyncio.sleep(0.1)
         with pytest.raises(DetectionError):
             await d.detect(["a text nobody analyzed before"], TENANT)
         assert not await d.ready()

@@ -131,6 +131,10 @@ CLEAN = [
     "Set the timeout to 30000 ms and retry 3 times with commit 3f9a2c1.",
     "Paris is the capital of France; Berlin is the capital of Germany.",
     "Le comité se réunit en mai à Lyon pour voter le budget.",
+    "Plan a trip from Santa Maria Novella station to Pisa airport.",
+    "Explain the Victoria Station redevelopment plan.",
+    "List the differences between Spring Boot 3 and Quarkus.",
+    'Convert this JSON to YAML: {"service": "api", "replicas": 3}',
     "Der Server in Frankfurt läuft mit Python 3.11 und Redis 7.2.",
     "My button is disabled after the upgrade, and my code has a race condition.",
 ]
