@@ -23,7 +23,7 @@ _EN_TYPES = (
     r"Point|Gate|Vale|Wharf|Yard|Circus|Broadway|Alley|Highway|Union|Springs?|Glens?|Spur|Falls|"
     r"Underpass|Harbou?r|Common|Cent(?:er|re)|Fields?|Cliffs?|Lodge|Plaza|Circle|Inlet|Streets|"
     r"Bypass|Turnpike|Motorway|Junctions?|Pines|Orchard|Camp|Lake|Gateway|Throughway|Prairie|"
-    r"Squares|Greens|Meadows?|Heights|Cottages|Manor|Ridge|Bridge|Embankment|Quay|Esplanade|Estates?"
+    r"Squares|Greens|Meadows?|Heights|Cottages|Manor|Ridge|Bridge|Embankment|Quay|Esplanade|Estates?|Parkway|Way"
 )
 _PATTERNS = [
     # 12 Baker Street / 40 Smart Point / Flat 3, 12 Baker St.

@@ -45,7 +45,7 @@ _TITLE_NAME = re.compile(
 )
 _M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
 _WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
-_REST = re.compile(rf"(?:\s{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
+_REST = re.compile(rf"(?:\s(?:[A-Z]\.\s)?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
 _GREETING = re.compile(
     r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|regards|best|yours|sincerely|"
     r"colleague|coworker|co-worker|friend|boss|manager|wife|husband|partner|son|daughter|mother|"
