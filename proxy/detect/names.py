@@ -172,7 +172,8 @@ def _data() -> dict[str, frozenset[str]]:
         "first": frozenset(data["first_names"]),
         "ambiguous": frozenset(data["ambiguous_first_names"]),
         "surnames": frozenset(data["surnames"]),
-        "not": frozenset(n.lower() for n in data["not_names"]),
+        "not": frozenset(n.lower() for n in data["not_names"])
+        | frozenset(n.lower() for n in data["public_figures"]),
     }
 
 
