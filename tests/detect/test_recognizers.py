@@ -132,6 +132,7 @@ CLEAN = [
     "Paris is the capital of France; Berlin is the capital of Germany.",
     "Le comité se réunit en mai à Lyon pour voter le budget.",
     "Plan a trip from Santa Maria Novella station to Pisa airport.",
+    "Erkläre mir die Relativitätstheorie von Albert Einstein in einfachen Worten.",
     "Explain the Victoria Station redevelopment plan.",
     "List the differences between Spring Boot 3 and Quarkus.",
     'Convert this JSON to YAML: {"service": "api", "replicas": 3}',

@@ -5,8 +5,8 @@ Run by hand: ``python -m proxy.detect.data.make_lexicon``.
 first_names: given names of European locales, minus those that are also common words, places or
 technology names (ambiguous_first_names: those count only before a known surname, after a title, or
 by the NER model). surnames: family names of the same locales. public_figures: historical
-figures and fictional characters, named in prompts as topics, never a data subject. not_names: countries,
-large cities, months and weekdays in several languages: never a PERSON on their own.
+figures and fictional characters, named in prompts as topics, never a data subject. not_names:
+countries, large cities, months and weekdays in several languages: never a PERSON on their own.
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
 # Historical figures (long dead, so not anyone's personal data under the GDPR) that prompts name
 # as topics: "Einstein's theory", "a poem in the style of Goethe".
 PUBLIC_FIGURES = """Albert Einstein|Isaac Newton|Galileo Galilei|Nicolaus Copernicus|Marie Curie|
-Charles Darwin|Louis Pasteur|Nikola Tesla|Thomas Edison|James Clerk Maxwell|Alan Turing|Ada Lovelace|
-Leonhard Euler|Carl Friedrich Gauss|Blaise Pascal|René Descartes|Pythagoras|Archimedes|Euclid|
+Charles Darwin|Louis Pasteur|Nikola Tesla|Thomas Edison|James Clerk Maxwell|Alan Turing|
+Ada Lovelace|Leonhard Euler|Carl Friedrich Gauss|Blaise Pascal|René Descartes|Pythagoras|
+Archimedes|Euclid|
 Aristotle|Plato|Socrates|Immanuel Kant|Friedrich Nietzsche|Karl Marx|Sigmund Freud|Adam Smith|
 John Maynard Keynes|William Shakespeare|Jane Austen|Charles Dickens|Oscar Wilde|Virginia Woolf|
 George Orwell|Johann Wolfgang von Goethe|Friedrich Schiller|Thomas Mann|Franz Kafka|Hermann Hesse|
@@ -69,8 +70,8 @@ Claude Monet|Salvador Dalí|Frida Kahlo|Antoni Gaudí|Johannes Vermeer|Napoleon 
 Julius Caesar|Alexander the Great|Charlemagne|Queen Victoria|Winston Churchill|Charles de Gaulle|
 Otto von Bismarck|Abraham Lincoln|George Washington|Martin Luther King|Martin Luther|Nelson Mandela|
 Mahatma Gandhi|Joan of Arc|Christopher Columbus|Marco Polo|Florence Nightingale|Mother Teresa|
-Pope John Paul II|John Paul II|Copernicus|Einstein|Newton|Darwin|Galileo|Shakespeare|Goethe|Schiller|
-Kafka|Mozart|Beethoven|Bach|Chopin|Picasso|Gaudí|Dickens|Tolstoy|Leo Tolstoy|Dostoevsky|
+Pope John Paul II|John Paul II|Copernicus|Einstein|Newton|Darwin|Galileo|Shakespeare|Goethe|
+Schiller|Kafka|Mozart|Beethoven|Bach|Chopin|Picasso|Gaudí|Dickens|Tolstoy|Leo Tolstoy|Dostoevsky|
 Fyodor Dostoevsky|Machiavelli|Maxwell|Tesla|Pasteur|Freud|Kant|Nietzsche|Marx|Keynes|Turing|
 Harry Potter|Sherlock Holmes|Don Quixote|Romeo|Juliet|Hamlet""".replace("\n", "").split("|")
 WORD_SURNAMES = """Day Power Green Brown White Black Church Hall Wood King Young Long Little Hill
