@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -75,8 +76,9 @@ def admin_routes(detector: Detector, audit_log: AuditLog, settings: Settings) ->
             raise ProxyError(ErrorCode.invalid_request, "the body must be JSON") from None
         new = _parse(body)
         before = detector.revision
+        loop = asyncio.get_running_loop()
         try:
-            old = store.put(tid, new)
+            old = await loop.run_in_executor(None, store.put, tid, new)  # flock, fsync
         except ValueError as e:
             raise ProxyError(ErrorCode.invalid_request, str(e)) from None
         record = {
@@ -92,7 +94,7 @@ def admin_routes(detector: Detector, audit_log: AuditLog, settings: Settings) ->
         try:
             await audit_log.append(record)
         except AuditError as e:
-            store.put(tid, old)  # not recorded, so not applied
+            await loop.run_in_executor(None, store.put, tid, old)  # not recorded: not applied
             raise ProxyError(
                 ErrorCode.audit_unavailable, "the change could not be recorded and was not applied"
             ) from e
