@@ -148,3 +148,14 @@ async def test_admin_rejects(admin: Any, path: str, body: Any, status: int) -> N
     assert r.status == status
     assert (await r.json())["error"]["code"] in ("not_found", "invalid_request_error")
     assert d.revision == rev
+
+
+async def test_admin_change_not_recorded_is_not_applied(admin: Any) -> None:
+    client, d, log = admin
+    rev = d.revision
+    await log.close()  # the audit store can no longer commit
+    r = await client.put("/admin/v1/tenants/acme/corrections", json={"allow": ["John Smith"]})
+    assert r.status == 503
+    assert (await r.json())["error"]["code"] == "audit_unavailable"
+    assert d.revision == rev
+    assert d.store.runtime("acme") == Corrections()
