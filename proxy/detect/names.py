@@ -243,6 +243,28 @@ _PLACE_AFTER = re.compile(
 )
 
 
+_INFLECTED = {"pl", "cs", "sk"}
+_ENDINGS = (
+    ("owi", ""),
+    ("em", ""),
+    ("ą", "a"),
+    ("ę", "a"),
+    ("y", "a"),
+    ("i", "a"),
+    ("a", ""),
+    ("u", ""),
+)
+
+
+def _base_form(word: str, firsts: frozenset[str]) -> str:
+    """The nominative of an inflected given name, if it is a known one: Anną, Annę -> Anna;
+    Tomasza, Tomaszem -> Tomasz; Janowi -> Jan. Otherwise the word itself."""
+    for ending, base in _ENDINGS:
+        if word.endswith(ending) and word[: -len(ending)] + base in firsts:
+            return word[: -len(ending)] + base
+    return word
+
+
 class NameRecognizer(EntityRecognizer):
     """Names by title, by known given name plus surname, and by greeting context."""
 
@@ -268,6 +290,8 @@ class NameRecognizer(EntityRecognizer):
         d = _data()
         for m in _WORD.finditer(text):
             word = m.group()
+            if self.supported_language in _INFLECTED and word not in firsts:
+                word = _base_form(word, firsts)
             rest = _REST.match(text, m.end()) if word in firsts or word in d["ambiguous"] else None
             if rest is None:
                 continue

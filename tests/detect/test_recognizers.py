@@ -43,6 +43,8 @@ DETECTED = [
     ("Bitte Frau Schneider informieren.", "PERSON", "Schneider"),
     ("Het contract van Jan de Vries is verlopen.", "PERSON", "Jan de Vries"),
     ("Prosimy o kontakt z Panem Kowalskim.", "PERSON", "Kowalskim"),
+    ("Wczoraj rozmawiałem z Anną Kowalską o projekcie.", "PERSON", "Anną Kowalską"),
+    ("Proszę przekazać dokumenty Tomaszowi Nowakowi.", "PERSON", "Tomaszowi Nowakowi"),
     ("Hi Anna, the build is green.", "PERSON", "Anna"),
     ("Le dossier de Marie Dupont est complet.", "PERSON", "Marie Dupont"),
     ('{"first_name": "Łukasz", "last_name": "Wiśniewski"}', "PERSON", "Wiśniewski"),
