@@ -52,8 +52,9 @@ Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Ju
 Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
 Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
 # Historical figures (long dead, so not anyone's personal data under the GDPR) that prompts name
-# as topics: "Einstein's theory", "a poem in the style of Goethe".
-PUBLIC_FIGURES = """Albert Einstein|Isaac Newton|Galileo Galilei|Nicolaus Copernicus|Marie Curie|
+# as topics: "Einstein's theory", "a poem in the style of Goethe". Full names, and single names
+# only where nobody alive is likely to carry them (not Bach, Marx, Kant, Newton...).
+_FIGURES = """Albert Einstein|Isaac Newton|Galileo Galilei|Nicolaus Copernicus|Marie Curie|
 Charles Darwin|Louis Pasteur|Nikola Tesla|Thomas Edison|James Clerk Maxwell|Alan Turing|
 Ada Lovelace|Leonhard Euler|Carl Friedrich Gauss|Blaise Pascal|René Descartes|Pythagoras|
 Archimedes|Euclid|
@@ -70,10 +71,10 @@ Claude Monet|Salvador Dalí|Frida Kahlo|Antoni Gaudí|Johannes Vermeer|Napoleon 
 Julius Caesar|Alexander the Great|Charlemagne|Queen Victoria|Winston Churchill|Charles de Gaulle|
 Otto von Bismarck|Abraham Lincoln|George Washington|Martin Luther King|Martin Luther|Nelson Mandela|
 Mahatma Gandhi|Joan of Arc|Christopher Columbus|Marco Polo|Florence Nightingale|Mother Teresa|
-Pope John Paul II|John Paul II|Copernicus|Einstein|Newton|Darwin|Galileo|Shakespeare|Goethe|
-Schiller|Kafka|Mozart|Beethoven|Bach|Chopin|Picasso|Gaudí|Dickens|Tolstoy|Leo Tolstoy|Dostoevsky|
-Fyodor Dostoevsky|Machiavelli|Maxwell|Tesla|Pasteur|Freud|Kant|Nietzsche|Marx|Keynes|Turing|
-Harry Potter|Sherlock Holmes|Don Quixote|Romeo|Juliet|Hamlet""".replace("\n", "").split("|")
+Pope John Paul II|John Paul II|Einstein|Shakespeare|Goethe|Mozart|Beethoven|Picasso|Gaudí|
+Dickens|Tolstoy|Leo Tolstoy|Dostoevsky|Fyodor Dostoevsky|Machiavelli|Copernicus|Galileo|Nietzsche|
+Michelangelo|Rembrandt|Chopin|Harry Potter|Sherlock Holmes|Don Quixote"""
+PUBLIC_FIGURES = _FIGURES.replace("\n", "").split("|")
 WORD_SURNAMES = """Day Power Green Brown White Black Church Hall Wood King Young Long Little Hill
 Lane Bell Field Bank Banks Ford Street Park Parks Stone Gold Rich Sharp Cook Baker Mills Price
 Cross Lake Rivers Rock Fox Wolf Bird Swan Moon Star Sun Snow Frost Rain Storm Winter Summer Spring
