@@ -7,6 +7,7 @@ audit writer, backends); the audit store keeps one contiguous log across them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -31,6 +32,16 @@ def _run_worker(settings: Settings, reuse_port: bool) -> None:
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         pass
     app = create_app(settings)
+
+    async def ignore_further_signals(_app: web.Application) -> None:
+        # Shutdown has begun: a second SIGTERM (a process-group kill, then the parent's
+        # forward) must not cut short the audit log's final commit and stop checkpoint.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
+
+    app.on_shutdown.append(ignore_further_signals)
     web.run_app(app, host=settings.server.host, port=settings.server.port,
                 reuse_port=reuse_port, access_log=None, print=None, handle_signals=True,
                 shutdown_timeout=10)
