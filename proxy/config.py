@@ -97,6 +97,9 @@ class DetectionConfig(_Strict):
         "server.workers, at least 1; 0: analyze in a thread of the serving process).",
     )
     cache_size: int = Field(10_000, ge=0, description="Per-text results kept (0: no cache).")
+    shared_cache_mb: int = Field(
+        64, ge=0, description="MB of results on disk, shared by serving processes (0: none)."
+    )
     timeout_s: float = Field(30.0, gt=0, description="Longest wait for one request's detection.")
 
 

@@ -10,7 +10,6 @@ import importlib.util
 import logging
 import multiprocessing
 import os
-from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from proxy.config import Settings, TenantConfig
 from proxy.detect import worker
+from proxy.detect.cache import ResultCache
 from proxy.detect.corrections import Corrections
 from proxy.detect.engine import Engine, EngineConfig
 from proxy.detect.store import CorrectionsStore
@@ -104,9 +104,9 @@ def _version(dist: str) -> str:
 class PresidioDetector:
     """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
 
-    Results are cached per (tenant, text digest, revision), so the earlier turns of a conversation
-    are not analyzed again; any change of code, models, thresholds or corrections changes the
-    revision and so misses the cache.
+    Results are cached per (tenant, revision, text) in process and on disk for every serving process
+    (``proxy.detect.cache``), so the earlier turns of a conversation are not analyzed again; any
+    change of code, models, thresholds or corrections changes the revision and so misses the cache.
     """
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
@@ -119,7 +119,6 @@ class PresidioDetector:
         )
         self.workers = d.workers
         self.timeout_s = d.timeout_s
-        self.cache_size = d.cache_size
         self.store = CorrectionsStore(settings)
         self._base_revision = code_revision(self.cfg)
         self._executor: cf.Executor | None = None
@@ -128,7 +127,9 @@ class PresidioDetector:
         if engine is not None and (self.workers != 0 or engine.cfg != self.cfg):
             raise ValueError("a shared engine needs workers == 0 and the same detection settings")
         self._broken = False
-        self._cache: OrderedDict[tuple[str, str, str], tuple[Span, ...]] = OrderedDict()
+        self._cache = ResultCache(
+            d.cache_size, Path(settings.server.data_dir) / "detection", d.shared_cache_mb
+        )
         self._start_lock = asyncio.Lock()
 
     @property
@@ -140,6 +141,7 @@ class PresidioDetector:
     async def start(self) -> None:
         check_models(self.cfg.spacy_models)
         self.store.load()
+        self._cache.open()
         async with self._start_lock:
             await self._start_executor()
 
@@ -179,19 +181,29 @@ class PresidioDetector:
                     await self._restart()
         corrections = self.store.effective(tenant)
         revision = self.revision
-        keys = [(tenant.id, hashlib.sha256(t.encode()).hexdigest(), revision) for t in texts]
-        results: list[tuple[Span, ...] | None] = [self._cache_get(k) for k in keys]
-        todo: dict[str, int] = {}
-        for i, (t, r) in enumerate(zip(texts, results, strict=True)):
-            if r is None and t and t not in todo:
-                todo[t] = i
+        cache, loop = self._cache, asyncio.get_running_loop()
+        keys = [cache.key(tenant.id, revision, t) for t in texts]
+        results: list[tuple[Span, ...] | None] = [
+            cache.get(k) if t else () for k, t in zip(keys, texts, strict=True)
+        ]
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing and cache.shared:
+            got = await loop.run_in_executor(None, cache.get_shared, [keys[i] for i in missing])
+            for i, spans in zip(missing, got, strict=True):
+                if spans is not None:
+                    results[i] = spans
+                    cache.put(keys[i], spans)
+        todo = list(dict.fromkeys(texts[i] for i, r in enumerate(results) if r is None))
         if todo:
-            analyzed = await self._run(list(todo), corrections)
-            fresh = dict(zip(todo, analyzed, strict=True))
+            fresh = dict(zip(todo, await self._run(todo, corrections), strict=True))
+            new: list[tuple[str, tuple[Span, ...]]] = []
             for i, t in enumerate(texts):
                 if results[i] is None:
-                    results[i] = fresh.get(t, ())
-                    self._cache_put(keys[i], results[i])  # type: ignore[arg-type]
+                    results[i] = fresh[t]
+                    cache.put(keys[i], fresh[t])
+                    new.append((keys[i], fresh[t]))
+            if cache.shared:
+                await loop.run_in_executor(None, cache.put_shared, new)
         return [list(r or ()) for r in results]
 
     async def _run(self, texts: list[str], corrections: Corrections) -> list[tuple[Span, ...]]:
@@ -231,19 +243,6 @@ class PresidioDetector:
             old.shutdown(wait=False, cancel_futures=True)
         await self._start_executor()
 
-    def _cache_get(self, key: tuple[str, str, str]) -> tuple[Span, ...] | None:
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-        return hit
-
-    def _cache_put(self, key: tuple[str, str, str], spans: tuple[Span, ...]) -> None:
-        if self.cache_size <= 0:
-            return
-        self._cache[key] = spans
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-
     async def ready(self) -> bool:
         return self._executor is not None and not self._broken
 
@@ -253,4 +252,4 @@ class PresidioDetector:
             await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
         if not self._shared_engine:
             self._engine = None
-        self._cache.clear()
+        self._cache.close()

@@ -171,3 +171,32 @@ def test_split_batch_keeps_order(sizes: list[int], parts: int, expected: int) ->
     chunks = split_batch(texts, parts)
     assert len(chunks) == expected
     assert [t for c in chunks for t in c] == texts
+
+
+async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any) -> None:
+    s = load_settings(None, server={"data_dir": str(tmp_path)}, detection={"workers": 0})
+    a, b = (
+        PresidioDetector(s, engine=detector._engine),
+        PresidioDetector(s, engine=detector._engine),
+    )
+    await a.start()
+    await b.start()
+    try:
+        text = "Turn one: I am Ottilie Brandenburger, ottilie.b@example.org."
+        [first] = await a.detect([text], TENANT)
+        analyzed: list[list[str]] = []
+
+        async def counting(texts: list[str], corrections: Any) -> Any:
+            analyzed.append(texts)
+            return [()] * len(texts)
+
+        b._run = counting  # type: ignore[method-assign]
+        second, _ = await b.detect([text, "Turn two"], TENANT)
+        assert second == first and analyzed == [["Turn two"]]
+        stored = b"".join(
+            p.read_bytes() for p in (tmp_path / "detection").rglob("*") if p.is_file()
+        )
+        assert b"Ottilie" not in stored and b"ottilie" not in stored
+    finally:
+        await a.close()
+        await b.close()
