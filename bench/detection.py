@@ -527,7 +527,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = load_settings(
         None,
         server={"data_dir": str(ROOT / "data" / "bench")},
-        detection={"workers": 0, "cache_size": 0},
+        detection={"workers": 0, "cache_size": 0, "shared_cache_mb": 0},
     )
     ours = PresidioDetector(settings)
     await ours.start()
@@ -586,13 +586,33 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "chars": len(text),
         }
     await ours.close()
+    # A ten-turn conversation re-sent whole on every turn, with the result cache on: turn ten
+    # analyzes only its new message.
+    cached = PresidioDetector(
+        load_settings(
+            None,
+            server={"data_dir": str(ROOT / "data" / "bench")},
+            detection={"workers": 0, "shared_cache_mb": 0},
+        )
+    )
+    await cached.start()
+    history: list[str] = []
+    turns = []
+    for turn in range(10):
+        history.append(MESSAGE_70.replace("Henderson", f"Henderson{turn}"))
+        t0 = time.perf_counter()
+        await cached.detect(list(history), tenant)
+        turns.append((time.perf_counter() - t0) * 1000)
+        history.append(f"Assistant answer {turn}: noted, I will update the account.")
+    await cached.close()
+    timing["conversation_turn_ms"] = {"turn_1": turns[0], "turn_10": turns[-1], "all": turns}
     if args.pool:
         # The serving configuration: a warmed pool of worker processes, one request at a time.
         pooled = PresidioDetector(
             load_settings(
                 None,
                 server={"data_dir": str(ROOT / "data" / "bench")},
-                detection={"workers": 2, "cache_size": 0},
+                detection={"workers": 2, "cache_size": 0, "shared_cache_mb": 0},
             )
         )
         await pooled.start()
@@ -663,6 +683,12 @@ def print_tables(res: dict[str, Any]) -> None:
         f"load average {m['load_average_1m']:.1f}); wall / CPU ms:"
     )
     for label, t in res["timing"].items():
+        if label == "conversation_turn_ms":
+            print(
+                f"  ten-turn conversation (whole history re-sent, cache on): turn 1 "
+                f"{t['turn_1']:.1f} ms, turn 10 {t['turn_10']:.1f} ms"
+            )
+            continue
         pool = t.get("privacy-proxy_pool_ms")
         print(
             f"  {label:<9} ({t['chars']:>4} chars): ours {t['privacy-proxy_ms']:.1f} / "
