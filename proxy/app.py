@@ -70,7 +70,7 @@ class AppState:
             return
         rec = audit.record(ctx, "error")
         rec["route"] = "deny"
-        rec["reasons"] = rec["reasons"] + [{"code": err.code.value.upper(), "text": err.message}]
+        rec["reasons"] = rec["reasons"] + [{"code": err.code.value, "text": err.message}]
         try:
             await asyncio.shield(self.audit_log.append(rec))
         except Exception as e:

@@ -112,7 +112,7 @@ class Decide:
             return
         except Exception as e:
             log.error("policy engine error", extra={"error": type(e).__name__})
-            ctx.decision = Decision("deny", "none", (), (Reason("POLICY_ENGINE_ERROR",
+            ctx.decision = Decision("deny", "none", (), (Reason("policy_engine_error",
                                                                 "policy engine error"),),
                                     revision=getattr(self.engine, "revision", ""))
             ctx.denial = ProxyError(ErrorCode.policy_unavailable,
@@ -136,15 +136,15 @@ class Decide:
         found = any(ctx.spans)
         problem: tuple[str, str] | None = None
         if d.route == "external" and found and d.transform == "none":
-            problem = ("INVARIANT_RAW_EXTERNAL", "personal data may not leave untransformed")
+            problem = ("invariant_raw_external", "personal data may not leave untransformed")
         elif d.route == "external" and self.backends.external is None:
-            problem = ("NO_EXTERNAL_PROVIDER", "no external provider is configured")
+            problem = ("no_external_provider", "no external provider is configured")
         elif d.route == "external" and any(
             s.entity_type in SPECIAL_CATEGORIES for spans in ctx.spans for s in spans
         ):
-            problem = ("INVARIANT_ART9_EXTERNAL", "special-category data may not leave")
+            problem = ("invariant_art9_external", "special-category data may not leave")
         elif d.route == "local" and self.backends.local is None:
-            problem = ("NO_LOCAL_BACKEND", "the request must stay local and no local model is "
+            problem = ("no_local_backend", "the request must stay local and no local model is "
                        "available")
         if problem is None:
             return d
