@@ -27,6 +27,7 @@ from proxy.audit.verify import verify_store
 from proxy.config import hash_key, load_settings
 from tests.audit.helpers import PG_DSN
 from tests.fakes.fake_openai import RunningFake
+from tests.serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(240)
@@ -110,14 +111,6 @@ async def test_store_made_unwritable_during_a_request_gives_503_and_forwards_not
             assert r.status == 503
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _serve(cfg: Path, base_url: str) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
@@ -136,24 +129,6 @@ async def _serve(cfg: Path, base_url: str) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-
-
-async def _ready(port: int, proc: asyncio.subprocess.Process) -> None:
-    deadline = time.monotonic() + 180
-    async with aiohttp.ClientSession() as s:
-        while time.monotonic() < deadline:
-            if proc.returncode is not None:
-                assert proc.stderr is not None
-                err = (await proc.stderr.read()).decode()[-3000:]
-                raise AssertionError(f"serve exited with {proc.returncode}: {err}")
-            try:
-                async with s.get(f"http://127.0.0.1:{port}/readyz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise AssertionError("proxy did not become ready")
 
 
 async def _load(port: int, acked: dict[str, int], stop: asyncio.Event, n: int) -> None:
@@ -193,7 +168,7 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
     running = RunningFake()
     async with running as fake:
         base_url = running.base_url
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         procs = []
         for port in ports:
             cfg = tmp_path / f"proxy-{port}.yaml"
@@ -219,7 +194,9 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
             # Started together: they race to create the signing key and the schema, safely.
             for port in ports:
                 procs.append(await _serve(tmp_path / f"proxy-{port}.yaml", base_url))
-            await asyncio.gather(*[_ready(port, p) for port, p in zip(ports, procs, strict=True)])
+            await asyncio.gather(
+                *[wait_ready(port, p) for port, p in zip(ports, procs, strict=True)]
+            )
             acked: dict[str, int] = {}
             stop = asyncio.Event()
             victim_load = asyncio.create_task(_load(ports[0], acked, stop, 10_000))

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-
 import openai
 import pytest
 
 from proxy.decide.types import PolicyError
+from tests.serving import free_port
 
 EMAIL = "jane.doe@example.com"
 HEALTH = "My colleague Jane Doe was diagnosed with diabetes last year; how can I support her?"
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def test_strict_tenant_is_served_by_the_local_model(make_proxy):

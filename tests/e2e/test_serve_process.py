@@ -5,43 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
-import time
 from pathlib import Path
 
-import aiohttp
 import openai
 import pytest
 import yaml
 
 from proxy.config import hash_key
 from tests.fakes.fake_openai import RunningFake
+from tests.serving import free_port, wait_ready
 
 pytestmark = pytest.mark.timeout(240)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_ready(url: str, proc: asyncio.subprocess.Process, limit_s: float = 120) -> None:
-    deadline = time.monotonic() + limit_s
-    async with aiohttp.ClientSession() as s:
-        while time.monotonic() < deadline:
-            if proc.returncode is not None:
-                raise AssertionError(f"serve exited with {proc.returncode}")
-            try:
-                async with s.get(url) as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise AssertionError("proxy did not become ready")
 
 
 async def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
@@ -62,7 +38,7 @@ async def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
             cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
         try:
-            await wait_ready(f"http://127.0.0.1:{port}/readyz", proc)
+            await wait_ready(port, proc)
             client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1",
                                         api_key="sk-proc", max_retries=0)
             outs = await asyncio.gather(*[

@@ -1,0 +1,33 @@
+"""Helpers for tests that run the proxy (or its neighbours) as separate processes."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_ready(port: int, proc: asyncio.subprocess.Process, limit_s: float = 180) -> None:
+    """Wait for ``/readyz`` to answer 200; fail with the process's stderr if it exits first."""
+    deadline = time.monotonic() + limit_s
+    async with aiohttp.ClientSession() as s:
+        while time.monotonic() < deadline:
+            if proc.returncode is not None:
+                err = (await proc.stderr.read()).decode()[-3000:] if proc.stderr else ""
+                raise AssertionError(f"serve exited with {proc.returncode}: {err}")
+            try:
+                async with s.get(f"http://127.0.0.1:{port}/readyz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise AssertionError("proxy did not become ready")
