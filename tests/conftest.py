@@ -113,10 +113,11 @@ def make_settings(tmp: Path, *, external_url: str | None, local: str, **override
 
 
 @pytest.fixture(scope="session")
-async def shared_detector() -> AsyncIterator[Any]:
+async def shared_detector(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
     from proxy.detect import build_detector
 
-    settings = make_settings(Path("/tmp"), external_url=None, local="none")
+    tmp = tmp_path_factory.mktemp("detector")
+    settings = make_settings(tmp, external_url=None, local="none")
     detector = build_detector(settings)
     await detector.start()
     yield detector

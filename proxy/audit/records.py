@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from typing import Any
 import rfc8785
 
 from proxy.audit.types import AuditError
+from proxy.keys import load_or_create_secret
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ENTITY = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
@@ -166,30 +165,6 @@ class Digester:
         if configured:
             return cls(configured.encode())
         return cls(load_or_create_secret(data_dir / "audit_hmac.key"))
-
-
-def load_or_create_secret(path: Path) -> bytes:
-    """A 32-byte random key kept in ``path`` (mode 0600), created once even by racing processes."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    except ValueError as e:
-        raise AuditError(f"key file {path} is not hex") from e
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
-        f.flush()
-        os.fsync(f.fileno())
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
-    return bytes.fromhex(path.read_text().strip())
 
 
 def _cell(v: Any) -> str:

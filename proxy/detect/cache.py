@@ -13,38 +13,18 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import sqlite3
-import time
 from collections import OrderedDict
 from pathlib import Path
 
 import diskcache
 
-from proxy.detect.types import DetectionError, Span
+from proxy.detect.types import Span
+from proxy.keys import load_or_create_secret
 
 log = logging.getLogger(__name__)
 Spans = tuple[Span, ...]
-
-
-def load_or_create_secret(path: Path) -> bytes:
-    """32 random bytes kept in ``path`` (mode 0600), created by whichever process comes first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(100):  # another process may be writing it right now
-            data = path.read_bytes()
-            if len(data) == 32:
-                return data
-            time.sleep(0.02)
-        raise DetectionError(f"{path} does not hold a 32-byte key") from None
-    with os.fdopen(fd, "wb") as f:
-        f.write(secrets.token_bytes(32))
-        f.flush()
-        os.fsync(f.fileno())
-    return path.read_bytes()
 
 
 class ResultCache:
