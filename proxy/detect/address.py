@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from proxy.detect.base import OwnRecognizer
 
 _U = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ"
 _L = "a-zß-öø-ÿąćęłńśźżő"
@@ -61,18 +63,11 @@ _POSTCODE_TOWN = re.compile(
 )
 
 
-class AddressRecognizer(EntityRecognizer):
+class AddressRecognizer(OwnRecognizer):
     """Street and house number, with a following postcode and town."""
 
     def __init__(self, language: str) -> None:
-        super().__init__(
-            supported_entities=["STREET_ADDRESS"],
-            supported_language=language,
-            name=f"AddressRecognizer_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__("STREET_ADDRESS", language, f"AddressRecognizer_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

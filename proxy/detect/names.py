@@ -20,8 +20,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from proxy.detect.base import OwnRecognizer
 
 _LOW = "a-zß-öø-ÿąćęłńśźżšžčřďťňő"
 _UPC = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ"
@@ -265,18 +267,11 @@ def _base_form(word: str, firsts: frozenset[str]) -> str:
     return word
 
 
-class NameRecognizer(EntityRecognizer):
+class NameRecognizer(OwnRecognizer):
     """Names by title, by known given name plus surname, and by greeting context."""
 
     def __init__(self, language: str) -> None:
-        super().__init__(
-            supported_entities=["PERSON"],
-            supported_language=language,
-            name=f"NameRecognizer_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__("PERSON", language, f"NameRecognizer_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

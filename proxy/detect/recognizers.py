@@ -25,6 +25,8 @@ from stdnum.it import codicefiscale
 from stdnum.nl import bsn
 from stdnum.pl import pesel
 
+from proxy.detect.base import OwnRecognizer
+
 
 def words(*ws: str) -> re.Pattern[str]:
     """A case-insensitive regex matching any of ``ws`` as a whole word (``stem*``: as a prefix)."""
@@ -307,20 +309,13 @@ ID_SPECS: tuple[IdSpec, ...] = (
 )
 
 
-class IdRecognizer(EntityRecognizer):
+class IdRecognizer(OwnRecognizer):
     """Candidates by regex, validated by a checksum, scored by context."""
 
     def __init__(self, spec: IdSpec, language: str) -> None:
         self.spec = spec
         self.regex = re.compile(spec.pattern, spec.flags)
-        super().__init__(
-            supported_entities=[spec.entity],
-            supported_language=language,
-            name=f"IdRecognizer_{spec.entity}_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__(spec.entity, language, f"IdRecognizer_{spec.entity}_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -426,7 +421,7 @@ _DOTTED = re.compile(r"\d+(?:\.\d+)+")
 _FR_DOTTED = re.compile(r"\d{2}(?:\.\d{2}){4}")
 
 
-class EuPhoneRecognizer(EntityRecognizer):
+class EuPhoneRecognizer(OwnRecognizer):
     """Phone numbers of EU countries, validated by phonenumbers.
 
     Candidates come from one regex pass; each is parsed as an international number, or as a
@@ -437,14 +432,7 @@ class EuPhoneRecognizer(EntityRecognizer):
 
     def __init__(self, language: str) -> None:
         self.regions = _LANG_REGIONS.get(language, ("GB",))
-        super().__init__(
-            supported_entities=["PHONE_NUMBER"],
-            supported_language=language,
-            name=f"EuPhoneRecognizer_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__("PHONE_NUMBER", language, f"EuPhoneRecognizer_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -534,18 +522,11 @@ DOB_CONTEXT = words(
 )
 
 
-class DateOfBirthRecognizer(EntityRecognizer):
+class DateOfBirthRecognizer(OwnRecognizer):
     """Dates preceded (or closely followed) by a birth context word; other dates are not PII."""
 
     def __init__(self, language: str) -> None:
-        super().__init__(
-            supported_entities=["DATE_OF_BIRTH"],
-            supported_language=language,
-            name=f"DateOfBirthRecognizer_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__("DATE_OF_BIRTH", language, f"DateOfBirthRecognizer_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from proxy.detect.base import OwnRecognizer
 from proxy.detect.names import lexicon
 
 _PARTY = (
@@ -157,7 +158,7 @@ def _compile(fragments: Iterable[str], flags: int) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w-])(?:{'|'.join(frags)})(?![\w-])", flags)
 
 
-class SpecialCategoryRecognizer(EntityRecognizer):
+class SpecialCategoryRecognizer(OwnRecognizer):
     """One Art. 9 category in one language (plus English), anchored to a person."""
 
     def __init__(self, category: str, language: str) -> None:
@@ -179,14 +180,7 @@ class SpecialCategoryRecognizer(EntityRecognizer):
         self.anchor = _compile([ANCHORS[x] for x in anchor_langs if x in ANCHORS], re.IGNORECASE)
         self.topic = _compile([TOPIC[x] for x in langs if x in TOPIC], re.IGNORECASE)
         self.category = category
-        super().__init__(
-            supported_entities=[category],
-            supported_language=language,
-            name=f"Special_{category}_{language}",
-        )
-
-    def load(self) -> None:
-        pass
+        super().__init__(category, language, f"Special_{category}_{language}")
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
