@@ -148,6 +148,12 @@ _TITLE_BEFORE = re.compile(
     r"\b(?:(?:mr|mrs|ms|dr|herr|herrn|frau|mme|sr|sra|pan|pani)\.?|m\.)\s+$", re.I
 )
 _PROPER_NEXT = re.compile(r"\s+[A-ZÀ-Þ][a-zß-ÿ]+")
+_WORD_BEFORE = re.compile(r"([A-ZÀ-Þ][a-zß-ÿ]+)\s+$")
+
+
+def _given_name_before(text: str, start: int) -> bool:
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    return m is not None and m.group(1) in lexicon()[0]
 _SENTENCE_END = re.compile(r"[.!?;\n]\s|[\n]")
 
 
@@ -190,6 +196,8 @@ class SpecialCategoryRecognizer(OwnRecognizer):
             for m in rx.finditer(text):
                 if _TITLE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                     continue  # a surname such as "Herr Krebs"
+                if m.group()[0].isupper() and _given_name_before(text, m.start()):
+                    continue  # a surname such as "Jennifer Gay"
                 if TOPIC_AFTER.match(text, m.end()):
                     continue  # "cancer research", "depression statistics"
                 if self.category in ("RELIGIOUS_BELIEF", "ETHNIC_ORIGIN") and (
