@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -13,7 +14,9 @@ import os
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from proxy.config import Settings, TenantConfig
 from proxy.detect import worker
@@ -101,6 +104,18 @@ def _version(dist: str) -> str:
         return "?"
 
 
+_BATCH_CHARS = 16_000  # at most this much text in one call when requests are batched
+_BATCH_JOBS = 32
+
+
+@dataclass(slots=True)
+class _Job:
+    texts: list[str]
+    corrections: Corrections
+    future: asyncio.Future[list[list[Any]]]
+    owner: object  # the request it belongs to: parts of one request are never merged
+
+
 class PresidioDetector:
     """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
 
@@ -131,6 +146,8 @@ class PresidioDetector:
             d.cache_size, Path(settings.server.data_dir) / "detection", d.shared_cache_mb
         )
         self._start_lock = asyncio.Lock()
+        self._pending: list[_Job] = []
+        self._busy = 0
 
     @property
     def revision(self) -> str:
@@ -216,13 +233,12 @@ class PresidioDetector:
             else:
                 # A large batch (a long conversation seen for the first time) is split over the
                 # workers by size, so one request uses every core.
-                parts = split_batch(texts, self.workers)
-                fut = asyncio.gather(
-                    *(
-                        loop.run_in_executor(self._executor, worker.analyze, part, corrections)
-                        for part in parts
-                    )
-                )
+                owner = object()
+                jobs = [_Job(part, corrections, loop.create_future(), owner)
+                        for part in split_batch(texts, self.workers)]
+                self._pending.extend(jobs)
+                self._pump()
+                fut = asyncio.gather(*(j.future for j in jobs))
             raw = await asyncio.wait_for(fut, self.timeout_s)
             if self._engine is None:
                 raw = [spans for part in raw for spans in part]
@@ -237,6 +253,52 @@ class PresidioDetector:
             raise DetectionError("detection returned a result count that does not match the input")
         return [tuple(Span(s, e, t, round(sc, 4)) for s, e, t, sc in spans) for spans in raw]
 
+    def _pump(self) -> None:
+        """Hand waiting jobs to idle workers. While every worker is busy, jobs of concurrent
+        requests wait and then go together in one call: spaCy analyzes a batch of texts faster
+        than the same texts one by one, so a loaded proxy detects more per second."""
+        while self._pending and self._busy < self.workers and self._executor is not None:
+            first = self._pending.pop(0)
+            batch, chars, owners, rest = [first], sum(map(len, first.texts)), {id(first.owner)}, []
+            for job in self._pending:
+                size = sum(map(len, job.texts))
+                if (job.corrections == first.corrections and id(job.owner) not in owners
+                        and chars + size <= _BATCH_CHARS and len(batch) < _BATCH_JOBS):
+                    batch.append(job)
+                    chars += size
+                    owners.add(id(job.owner))
+                else:
+                    rest.append(job)
+            self._pending = rest
+            texts = [t for job in batch for t in job.texts]
+            try:
+                fut = asyncio.get_running_loop().run_in_executor(
+                    self._executor, worker.analyze, texts, first.corrections
+                )
+            except Exception as e:  # the pool is shut down or broken
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(e)
+                continue
+            self._busy += 1
+            fut.add_done_callback(functools.partial(self._finished, batch))
+
+    def _finished(self, batch: list[_Job], fut: asyncio.Future[Any]) -> None:
+        self._busy -= 1
+        exc = None if fut.cancelled() else fut.exception()
+        if fut.cancelled() or exc is not None:
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(exc or DetectionError("detection was cancelled"))
+        else:
+            raw, pos = fut.result(), 0
+            for job in batch:
+                part = raw[pos:pos + len(job.texts)]
+                pos += len(job.texts)
+                if not job.future.done():
+                    job.future.set_result(part)
+        self._pump()
+
     async def _restart(self) -> None:
         old, self._executor = self._executor, None
         if old is not None:
@@ -248,6 +310,10 @@ class PresidioDetector:
 
     async def close(self) -> None:
         ex, self._executor = self._executor, None
+        pending, self._pending = self._pending, []
+        for job in pending:
+            if not job.future.done():
+                job.future.set_exception(DetectionError("the detector is closed"))
         if ex is not None:
             await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
         if not self._shared_engine:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from proxy.config import TenantConfig, load_settings
+from proxy.config import CorrectionsConfig, TenantConfig, load_settings
 from proxy.detect import build_detector
 from proxy.detect.detector import PresidioDetector
 from proxy.detect.types import DetectionError
@@ -120,6 +120,22 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
         assert [[batch[i][x.start : x.end] for x in spans] for i, spans in enumerate(out)] == [
             [f"user{i}@example.com"] for i in range(6)
         ]
+        # Concurrent requests beyond the workers wait and share one call; each still gets its
+        # own results, and one tenant's deny list never applies to another tenant's text.
+        other = TENANT.model_copy(update={"id": "other", "corrections": CorrectionsConfig(
+            deny_terms=["Bluebird"])})
+        texts = [f"Project Bluebird: mail user{i}@example.com" for i in range(12)]
+        tenants = [other if i % 3 == 0 else TENANT for i in range(12)]
+        outs = await asyncio.gather(
+            *(d.detect([t], ten) for t, ten in zip(texts, tenants, strict=True))
+        )
+        for i, [spans] in enumerate(outs):
+            got = {(x.entity_type, texts[i][x.start : x.end]) for x in spans}
+            want = {("EMAIL_ADDRESS", f"user{i}@example.com")}
+            if i % 3 == 0:
+                want.add(("CUSTOM_TERM", "Bluebird"))
+            assert got == want
+        assert d._busy == 0 and d._pending == []
         pids = list(d._executor._processes)  # type: ignore[union-attr]
         assert pids and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
