@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from proxy.config import Settings, hash_key, load_settings
 from tests.fakes.fake_openai import FakeOpenAI, RunningFake
+from tests.serving import PG_DSN
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -156,6 +158,20 @@ def make_proxy(tmp_path: Path, shared_detector: Any):  # type: ignore[no-untyped
             yield ProxyUnderTest(f"http://127.0.0.1:{port}/v1", provider, settings, app)
 
     return factory
+
+
+@pytest.fixture
+async def pg_schema() -> AsyncIterator[str]:
+    """A throwaway PostgreSQL schema (database ``test`` on 127.0.0.1), dropped afterwards."""
+    import asyncpg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield schema
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(scope="session")

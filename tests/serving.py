@@ -8,6 +8,8 @@ import time
 
 import aiohttp
 
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"  # the test database (trust auth)
+
 
 def free_port() -> int:
     with socket.socket() as s:

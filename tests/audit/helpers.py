@@ -10,8 +10,8 @@ import yaml
 from proxy.audit import open_audit_log
 from proxy.audit.log import MerkleAuditLog
 from proxy.config import Settings, load_settings
+from tests.serving import PG_DSN
 
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 T0 = 1_780_000_000.0  # 2026-05-28, a fixed start for logs built on a fake clock
 
 

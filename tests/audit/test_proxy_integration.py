@@ -25,9 +25,8 @@ from proxy.audit import open_store
 from proxy.audit.signing import load_public_keys
 from proxy.audit.verify import verify_store
 from proxy.config import hash_key, load_settings
-from tests.audit.helpers import PG_DSN
 from tests.fakes.fake_openai import RunningFake
-from tests.serving import free_port, wait_ready
+from tests.serving import PG_DSN, free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(240)

@@ -20,7 +20,8 @@ from proxy.audit.records import canonical, rfc3339
 from proxy.audit.signing import KeyRing, load_public_keys
 from proxy.audit.verify import Report, verify_store
 from proxy.config import Settings
-from tests.audit.helpers import PG_DSN, T0, Clock, build_log, make_settings, request_record
+from tests.audit.helpers import T0, Clock, build_log, make_settings, request_record
+from tests.serving import PG_DSN
 
 
 class DB:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
@@ -45,30 +44,13 @@ from tests.helm.conftest import (
     materialize_proxy_pod,
     render_objects,
 )
+from tests.serving import PG_DSN, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 TENANT_KEY = "sk-helm-acme-" + uuid.uuid4().hex
 EMAIL = "jane.doe@example.com"
 MODEL_SERVICE = "http://pp-privacy-proxy-model:8080"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def pg_schema() -> AsyncIterator[str]:
-    schema = f"t_helm_{uuid.uuid4().hex[:12]}"
-    yield schema
-    conn = await asyncpg.connect(PG_DSN)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
 
 
 async def test_rendered_chart_configuration_serves_a_chat_request(
@@ -76,7 +58,7 @@ async def test_rendered_chart_configuration_serves_a_chat_request(
 ) -> None:
     from proxy.app import create_app
 
-    opa_port = _free_port()
+    opa_port = free_port()
     async with contextlib.AsyncExitStack() as stack:
         model_server, provider = RunningFake(FakeOpenAI()), RunningFake(FakeOpenAI())
         model_fake = await stack.enter_async_context(model_server)
