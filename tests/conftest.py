@@ -20,7 +20,7 @@ from aiohttp import web
 
 from proxy.config import Settings, hash_key, load_settings
 from tests.fakes.fake_openai import FakeOpenAI, RunningFake
-from tests.serving import PG_DSN
+from tests.serving import PG_DSN, serve_app
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -149,12 +149,8 @@ def make_proxy(tmp_path: Path, shared_detector: Any):  # type: ignore[no-untyped
                                      local=local, **overrides)
             app = create_app(settings, detector=detector or Shared(shared_detector),
                              engine=engine, audit_log=audit_log, backends=backends)
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
+            runner, port = await serve_app(app)
             stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             yield ProxyUnderTest(f"http://127.0.0.1:{port}/v1", provider, settings, app)
 
     return factory

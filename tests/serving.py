@@ -7,6 +7,7 @@ import socket
 import time
 
 import aiohttp
+from aiohttp import web
 
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"  # the test database (trust auth)
 
@@ -33,3 +34,14 @@ async def wait_ready(port: int, proc: asyncio.subprocess.Process, limit_s: float
                 pass
             await asyncio.sleep(0.3)
     raise AssertionError("proxy did not become ready")
+
+
+async def serve_app(
+    app: web.Application, shutdown_timeout: float = 60.0
+) -> tuple[web.AppRunner, int]:
+    """Run ``app`` on a free port of 127.0.0.1 in this loop; the caller cleans the runner up."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

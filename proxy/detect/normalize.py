@@ -86,7 +86,7 @@ def normalize(text: str) -> Normalized:
 
 
 def _percent_decoded(text: str) -> list[tuple[int, int, str]]:
-    """Runs of %XX (URL-encoding) and \\uXXXX (JSON escapes in tool-call arguments) decoded."""
+    """Runs of percent-encoded bytes (URLs) and \\u escapes (JSON in tool arguments) decoded."""
     found = []
     if "\\u" in text:
         for m in _UNICODE_ESCAPE.finditer(text):

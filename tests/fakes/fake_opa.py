@@ -102,11 +102,9 @@ class RunningFakeOPA:
 
     async def __aenter__(self) -> RunningFakeOPA:
         # In-flight "slow" answers are cut short at shutdown.
-        self._runner = web.AppRunner(self.fake.app(), access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        from tests.serving import serve_app
+
+        self._runner, self.port = await serve_app(self.fake.app(), shutdown_timeout=0.1)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -203,11 +203,9 @@ class RunningFake:
         return f"http://127.0.0.1:{self.port}/v1"
 
     async def __aenter__(self) -> FakeOpenAI:
-        self._runner = web.AppRunner(self.fake.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        from tests.serving import serve_app
+
+        self._runner, self.port = await serve_app(self.fake.app())
         return self.fake
 
     async def __aexit__(self, *exc: object) -> None:

@@ -44,7 +44,7 @@ from tests.helm.conftest import (
     materialize_proxy_pod,
     render_objects,
 )
-from tests.serving import PG_DSN, free_port
+from tests.serving import PG_DSN, free_port, serve_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(300)]
 
@@ -127,12 +127,9 @@ async def test_rendered_chart_configuration_serves_a_chat_request(
         assert settings.policy.engine == "opa" and settings.audit.store == "postgres"
 
         app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
+        runner, port = await serve_app(app)
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        origin = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        origin = f"http://127.0.0.1:{port}"
 
         async with aiohttp.ClientSession() as http, http.get(f"{origin}/readyz") as ready:
             assert ready.status == 200, await ready.text()
