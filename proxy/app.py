@@ -218,8 +218,10 @@ async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
         # The audit log starts last: its heartbeat runs on the loop, which model loading stalls.
         backends = [b for b in (state.backends.local, state.backends.external) if b is not None]
         for comp in (state.engine, state.detector, *backends, state.audit_log):
-            await comp.start()
+            # Closed on the way out even when its start is cut short (a SIGTERM while the
+            # detection workers load): close() undoes whatever part of start() ran.
             started.append(comp)
+            await comp.start()
         state.stages = pipeline.default_stages(s, state.detector, state.engine,
                                                state.audit_log, state.backends, key)
         if state.backends.external is None:

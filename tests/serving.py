@@ -18,13 +18,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def wait_ready(port: int, proc: asyncio.subprocess.Process, limit_s: float = 180) -> None:
-    """Wait for ``/readyz`` to answer 200; fail with the process's stderr if it exits first."""
+async def wait_ready(
+    port: int,
+    proc: asyncio.subprocess.Process,
+    limit_s: float = 180,
+    output: bytearray | None = None,
+) -> None:
+    """Wait for ``/readyz`` to answer 200; fail with the process's stderr if it exits first
+    (``output``: where the caller already collects that stderr)."""
     deadline = time.monotonic() + limit_s
     async with aiohttp.ClientSession() as s:
         while time.monotonic() < deadline:
             if proc.returncode is not None:
-                err = (await proc.stderr.read()).decode()[-3000:] if proc.stderr else ""
+                if output is not None:
+                    await asyncio.sleep(0.5)  # the caller's reader takes in the last words
+                    err = output.decode(errors="replace")[-3000:]
+                else:
+                    err = (await proc.stderr.read()).decode()[-3000:] if proc.stderr else ""
                 raise AssertionError(f"serve exited with {proc.returncode}: {err}")
             try:
                 async with s.get(f"http://127.0.0.1:{port}/readyz") as r:

@@ -92,16 +92,17 @@ class MerkleAuditLog:
         """Sign a last checkpoint and stop. ``stop=False`` (short-lived writers such as the CLI
         next to a running proxy) signs an ``export`` checkpoint instead of ``stop``, which would
         excuse the silence after it."""
-        if not self._started:
-            return
-        self._started = False  # new appends fail from here; those queued commit first (FIFO)
-        with contextlib.suppress(AuditError):
-            await self._enqueue([], reason="stop" if stop else "export")
+        if self._started:
+            self._started = False  # new appends fail from here; those queued commit first (FIFO)
+            with contextlib.suppress(AuditError):
+                await self._enqueue([], reason="stop" if stop else "export")
+        # Not started (or a start cut short): nothing to sign, but what start() opened is closed.
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
+        self._tasks = []
         while not self._queue.empty():
             op = self._queue.get_nowait()
             if not op.fut.done():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from proxy.detect.corrections import Corrections
 from proxy.detect.engine import Engine, EngineConfig, SpanTuple
@@ -11,8 +13,18 @@ _engine: Engine | None = None
 WARMUP_TEXT = "Hi, I am Anna Schmidt, anna.schmidt@example.com, +49 30 901820. Merci, Marie Dupont."
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose serving process is gone (killed, or exited without shutting the pool down)
+    exits too, instead of idling on with its memory and the parent's stdout and stderr."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def init(cfg: EngineConfig) -> None:
     global _engine
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+                     name="exit-with-parent").start()
     _engine = Engine(cfg)
     _engine.analyze_batch([WARMUP_TEXT])
 
