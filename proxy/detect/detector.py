@@ -94,6 +94,7 @@ def code_revision(cfg: EngineConfig) -> str:
     for lang, model in sorted(cfg.spacy_models.items()):
         h.update(f"{lang}:{model}={_version(model)}".encode())
     h.update(f"threshold={cfg.score_threshold}".encode())
+    h.update(f"languages={','.join(cfg.languages)}".encode())
     return h.hexdigest()
 
 
@@ -130,7 +131,9 @@ class PresidioDetector:
         d = settings.detection
         self.settings = settings
         self.cfg = EngineConfig(
-            spacy_models=dict(d.spacy_models), score_threshold=d.score_threshold
+            spacy_models=dict(d.spacy_models),
+            score_threshold=d.score_threshold,
+            languages=tuple(d.languages),
         )
         self.workers = d.workers
         self.timeout_s = d.timeout_s

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import spacy
 import tldextract
-from lingua import IsoCode639_1, LanguageDetectorBuilder
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration
@@ -35,6 +34,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 from spacy.language import Language
 
+from proxy.config import DETECTION_LANGUAGES
 from proxy.detect.address import AddressRecognizer
 from proxy.detect.corrections import CompiledCorrections, Corrections
 from proxy.detect.names import NameRecognizer, known_name, place_context, plausible_person
@@ -45,7 +45,7 @@ from proxy.detect.special import special_recognizers
 
 # Languages we detect; pattern and checksum recognizers run for all of them, NER only where a
 # spaCy pipeline is configured.
-LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl", "pl", "pt")
+LANGUAGES: tuple[str, ...] = DETECTION_LANGUAGES
 NER_COMPONENTS = {"ner", "transformer"}
 SpanTuple = tuple[int, int, str, float]
 
@@ -136,26 +136,34 @@ class Engine:
             context_aware_enhancer=OwnContext(),
         )
         self.languages = langs
-        iso = [IsoCode639_1.from_str(x) for x in langs if hasattr(IsoCode639_1, x.upper())]
-        # Trigram models only: about 20 MB instead of 300 MB per worker for a point of accuracy;
-        # short texts fall back to English, whose Art. 9 lexicons cover every language.
-        self.lingua = (
-            LanguageDetectorBuilder.from_iso_codes_639_1(*iso)
-            .with_low_accuracy_mode()
-            .with_preloaded_language_models()
-            .build()
-        )
+        self._fallback = "en" if "en" in langs else langs[0]
+        self.lingua = None
+        if len(langs) > 1:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+            iso = [IsoCode639_1.from_str(x) for x in langs if hasattr(IsoCode639_1, x.upper())]
+            # Trigram models only: about 20 MB instead of 300 MB per worker for a point of
+            # accuracy; short texts fall back to English, whose Art. 9 lexicons cover every
+            # language.
+            self.lingua = (
+                LanguageDetectorBuilder.from_iso_codes_639_1(*iso)
+                .with_low_accuracy_mode()
+                .with_preloaded_language_models()
+                .build()
+            )
         self._corrections: dict[str, CompiledCorrections] = {}
 
     def language_of(self, text: str) -> str:
+        if self.lingua is None:  # one language configured: every text is in it
+            return self.languages[0]
         letters = sum(c.isalpha() for c in text)
         if letters < 8:
-            return "en"
+            return self._fallback
         conf = self.lingua.compute_language_confidence_values(text[:500])
         if not conf or conf[0].value < (0.4 if letters < 40 else 0.25):
-            return "en"
+            return self._fallback
         code = conf[0].language.iso_code_639_1.name.lower()
-        return code if code in self.languages else "en"
+        return code if code in self.languages else self._fallback
 
     def analyze_batch(
         self, texts: list[str], corrections: Corrections | None = None

