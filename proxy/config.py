@@ -104,7 +104,8 @@ class DetectionConfig(_Strict):
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,
         description="Detection worker processes per serving process (default: cores / "
-        "server.workers, at least 1; 0: analyze in a thread of the serving process).",
+        "server.workers, at least 2 on a machine of two or more cores; 0: analyze in a thread "
+        "of the serving process).",
     )
     cache_size: int = Field(10_000, ge=0, description="Per-text results kept (0: no cache).")
     shared_cache_mb: int = Field(
@@ -284,8 +285,11 @@ class Settings(BaseSettings):
                     raise ValueError("an API key digest is assigned to two tenants")
                 seen.add(h)
         if "workers" not in self.detection.model_fields_set:
-            # Serving processes and detection processes share the cores.
-            self.detection.workers = max(1, (os.cpu_count() or 1) // self.server.workers)
+            # Serving processes and detection processes share the cores; with two or more
+            # cores, each serving process has two detection workers, so that one request's text
+            # can be analyzed on two cores at once while the proxy is not busy.
+            cores = os.cpu_count() or 1
+            self.detection.workers = max(min(2, cores), cores // self.server.workers)
         if self.external.api_key is None and os.environ.get("OPENAI_API_KEY"):
             self.external.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
         return self

@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -60,6 +61,18 @@ def _single_threaded_children() -> Iterator[None]:
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
+def _reassemble(
+    n: int, pieces: list[tuple[int, int, int]], raw: list[Any]
+) -> list[list[tuple[int, int, str, float]]]:
+    """Spans of the pieces back on their texts, at the texts' offsets, in order."""
+    if len(raw) != len(pieces):
+        raise DetectionError("detection returned a result count that does not match the input")
+    out: list[list[tuple[int, int, str, float]]] = [[] for _ in range(n)]
+    for (i, start, _), spans in zip(pieces, raw, strict=True):
+        out[i].extend((s + start, e + start, t, sc) for s, e, t, sc in spans)
+    return out
+
+
 def split_batch(texts: list[str], parts: int, min_chars: int = 2000) -> list[list[str]]:
     """Consecutive chunks of about equal size; one chunk when the batch is small."""
     total = sum(len(t) for t in texts)
@@ -74,6 +87,28 @@ def split_batch(texts: list[str], parts: int, min_chars: int = 2000) -> list[lis
         out[-1].append(t)
         size += len(t)
     return out
+
+
+# An idle pool splits one request's text between sentences over several workers, so a single
+# request uses every idle core; pieces shorter than this are not worth a worker.
+_PIECE_CHARS = 120
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+(?=[\"'(\[]?[A-ZÀ-Þ0-9])")
+
+
+def split_text(text: str, parts: int, min_chars: int = _PIECE_CHARS) -> list[tuple[int, int]]:
+    """``(start, end)`` of up to ``parts`` consecutive pieces of about equal size, cut only where
+    one sentence ends and the next begins on the same line; ``[(0, len(text))]`` otherwise."""
+    if parts < 2 or len(text) < 2 * min_chars:
+        return [(0, len(text))]
+    cuts = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    starts = [0]
+    for k in range(1, parts):
+        target = len(text) * k / parts
+        best = min(cuts, key=lambda c: abs(c - target), default=None)
+        if best is not None and best - starts[-1] >= min_chars and len(text) - best >= min_chars:
+            starts.append(best)
+    ends = starts[1:] + [len(text)]
+    return list(zip(starts, ends, strict=True))
 
 
 def code_revision(cfg: EngineConfig) -> str:
@@ -151,6 +186,7 @@ class PresidioDetector:
         self._start_lock = asyncio.Lock()
         self._pending: list[_Job] = []
         self._busy = 0
+        self._writes: set[asyncio.Future[None]] = set()  # shared-cache writes under way
 
     @property
     def revision(self) -> str:
@@ -223,22 +259,37 @@ class PresidioDetector:
                     cache.put(keys[i], fresh[t])
                     new.append((keys[i], fresh[t]))
             if cache.shared:
-                await loop.run_in_executor(None, cache.put_shared, new)
+                # Off the request's path: the answer is known, the disk copy only helps the other
+                # serving processes later (put_shared logs its own failures).
+                write = loop.run_in_executor(None, cache.put_shared, new)
+                self._writes.add(write)
+                write.add_done_callback(self._writes.discard)
         return [list(r or ()) for r in results]
 
     async def _run(self, texts: list[str], corrections: Corrections) -> list[tuple[Span, ...]]:
         loop = asyncio.get_running_loop()
+        # In a thread: whole texts. In the pool: a large batch (a long conversation seen for the
+        # first time) is split over the workers by size; a small one, while two or more workers
+        # are idle, is cut between sentences over them: either way a request uses every free core.
+        pieces = [(i, 0, len(t)) for i, t in enumerate(texts)]
         try:
             if self._engine is not None:
                 fut = loop.run_in_executor(
                     self._executor, self._engine.analyze_batch, texts, corrections
                 )
             else:
-                # A large batch (a long conversation seen for the first time) is split over the
-                # workers by size, so one request uses every core.
                 owner = object()
-                jobs = [_Job(part, corrections, loop.create_future(), owner)
-                        for part in split_batch(texts, self.workers)]
+                pieces = self._pieces(texts)
+                chunks = [texts[i][a:b] for i, a, b in pieces]
+                parts = split_batch(chunks, self.workers)
+                idle = self.workers - self._busy
+                if len(parts) == 1 and len(chunks) > 1 and idle >= 2 and not self._pending:
+                    parts = (
+                        [[c] for c in chunks]
+                        if len(chunks) <= idle
+                        else split_batch(chunks, idle, min_chars=_PIECE_CHARS)
+                    )
+                jobs = [_Job(part, corrections, loop.create_future(), owner) for part in parts]
                 self._pending.extend(jobs)
                 self._pump()
                 fut = asyncio.gather(*(j.future for j in jobs))
@@ -252,9 +303,18 @@ class PresidioDetector:
             raise DetectionError("a detection worker died; the pool restarts") from e
         except Exception as e:
             raise DetectionError(f"detection failed: {type(e).__name__}") from e
-        if len(raw) != len(texts):
-            raise DetectionError("detection returned a result count that does not match the input")
-        return [tuple(Span(s, e, t, round(sc, 4)) for s, e, t, sc in spans) for spans in raw]
+        return [
+            tuple(Span(s, e, t, round(sc, 4)) for s, e, t, sc in spans)
+            for spans in _reassemble(len(texts), pieces, raw)
+        ]
+
+    def _pieces(self, texts: list[str]) -> list[tuple[int, int, int]]:
+        """``(text index, start, end)``: whole texts, or a lone text cut into as many pieces as
+        workers are idle (none are waiting)."""
+        idle = self.workers - self._busy
+        if len(texts) == 1 and idle >= 2 and not self._pending:
+            return [(0, a, b) for a, b in split_text(texts[0], idle)]
+        return [(i, 0, len(t)) for i, t in enumerate(texts)]
 
     def _pump(self) -> None:
         """Hand waiting jobs to idle workers. While every worker is busy, jobs of concurrent
@@ -311,6 +371,11 @@ class PresidioDetector:
     async def ready(self) -> bool:
         return self._executor is not None and not self._broken
 
+    async def flush(self) -> None:
+        """Wait for the shared-cache writes under way."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
     async def close(self) -> None:
         ex, self._executor = self._executor, None
         pending, self._pending = self._pending, []
@@ -319,6 +384,7 @@ class PresidioDetector:
                 job.future.set_exception(DetectionError("the detector is closed"))
         if ex is not None:
             await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
+        await self.flush()
         if not self._shared_engine:
             self._engine = None
         self._cache.close()

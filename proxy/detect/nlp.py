@@ -28,8 +28,16 @@ _OPENERS = {
     "let", "send", "check", "make", "write", "add", "use", "update", "create", "summarise",
     "summarize", "translate", "explain", "tell", "give", "show", "find", "help", "draft",
     "fix", "list", "compare", "describe", "also", "yes", "no", "ok", "okay", "sure", "great",
+    "suggest", "outline", "propose", "recommend", "keep", "review", "rewrite", "generate",
+    "analyse", "analyze", "implement", "refactor", "convert", "calculate", "design", "identify",
+    "provide", "prepare", "improve", "optimise", "optimize", "debug", "define", "evaluate",
+    "estimate", "classify", "extract", "format", "edit", "answer", "reply", "respond", "remind",
+    "consider", "imagine", "assume", "continue", "avoid", "ensure", "return", "print", "run",
+    "test", "try", "note", "include", "remove", "replace", "rephrase", "shorten",
+    "simplify", "proofread", "correct", "verify", "confirm", "attach", "forward", "schedule",
     "merci", "bonjour", "salut", "peux", "pouvez", "voici", "envoie", "écris", "traduis",
     "résume", "explique", "donne", "ajoute", "vérifie", "aussi", "oui", "non", "d'accord",
+    "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds",
 }  # fmt: skip
 
 

