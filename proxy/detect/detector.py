@@ -140,6 +140,7 @@ def _version(dist: str) -> str:
         return "?"
 
 
+_START_S = 300.0  # longest wait for every detection worker to load its models
 _BATCH_CHARS = 16_000  # at most this much text in one call when requests are batched
 _BATCH_JOBS = 32
 
@@ -220,12 +221,21 @@ class PresidioDetector:
                 # One task per worker: the pool starts a process for each while none is idle.
                 with _single_threaded_children():
                     futs = [loop.run_in_executor(pool, worker.ping) for _ in range(self.workers)]
-                pids = await asyncio.gather(*futs)
+                pids = set(await asyncio.gather(*futs))
+                # The first process up may have answered every ping: ready means every worker
+                # has loaded its models, so a request's pieces never wait for a late one.
+                deadline = loop.time() + _START_S
+                while len(pids) < self.workers:
+                    if loop.time() > deadline:
+                        raise BrokenProcessPool(f"{len(pids)} of {self.workers} workers started")
+                    await asyncio.sleep(0.05)
+                    pids |= set(await asyncio.gather(
+                        *(loop.run_in_executor(pool, worker.ping) for _ in range(self.workers))))
             except BrokenProcessPool as e:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
                 raise DetectionError("detection workers failed to start (see worker log)") from e
-            log.info("detection workers ready: %d processes", len(set(pids)))
+            log.info("detection workers ready: %d processes", len(pids))
         self._broken = False
 
     async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
