@@ -502,10 +502,35 @@ async def warm_up(session: aiohttp.ClientSession, target: Target, n: int, seed: 
                           stream, None)
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+async def settle(limit_s: float = 30.0, busy_below: float = 0.15) -> float:
+    """Wait until the machine is idle again (under ``busy_below`` of all cores over half a
+    second), at most ``limit_s``: a phase cut short at its time limit leaves its target working
+    off abandoned requests, which must not weigh on the next target's phase. Returns seconds
+    waited."""
+    if not os.path.exists("/proc/stat"):  # noqa: ASYNC240 - one stat call, not I/O to wait on
+        return 0.0
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        b0, t0 = _cpu_times()
+        await asyncio.sleep(0.5)
+        b1, t1 = _cpu_times()
+        if t1 > t0 and (b1 - b0) / (t1 - t0) < busy_below:
+            break
+    return time.monotonic() - start
+
+
 async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: Sizes,
                     seed: int) -> tuple[list[Phase], dict[str, list[list[Sample]]]]:
     """Each phase runs against every target back to back (same prompts), so that whatever else
-    the machine is doing weighs on all targets alike."""
+    the machine is doing weighs on all targets alike; each starts once the machine is idle."""
     for target in targets:
         await warm_up(session, target, sz.warmup, seed)
     phases: list[Phase] = []
@@ -519,6 +544,7 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
         n = sz.requests[clients]
         prompts = _unique(make, n, rng) if variant == "unique" else [make(rng)] * n
         for target in targets:
+            await settle()
             ph = await run_phase(session, target, stream, prompt, variant, prompts, clients,
                                  sz.max_phase_s)
             ph.loadavg_1m = round(os.getloadavg()[0], 2)
@@ -535,6 +561,7 @@ async def bench_all(session: aiohttp.ClientSession, targets: list[Target], sz: S
     convs: dict[str, list[list[Sample]]] = {t.name: [] for t in targets}
     for i in range(sz.conversations):
         for target in targets:
+            await settle()
             convs[target.name].append(await run_conversation(session, target, seed * 7 + i, 10))
     return phases, convs
 
