@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     s, r = result["summary"], result["ratios"]
-    print(f"{result['label']}: {result['model']} on {result['device'] or 'CPU'}, "
+    where = result["device"] or ("a model server" if args.server else "CPU")
+    print(f"{result['label']}: {result['model']} on {where}, "
           f"{s['direct']['tokens']:.0f} tokens, median of {result['runs']}")
     for side in ("direct", "proxy"):
         row = s[side]
