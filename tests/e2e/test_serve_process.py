@@ -25,21 +25,9 @@ async def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
     running = RunningFake()
     async with running as fake:
         port = free_port()
-        cfg = {
-            "server": {"port": port, "workers": 2, "data_dir": str(tmp_path / "data")},
-            "tenants": [{"id": "acme", "api_key_sha256": [hash_key("sk-proc")]}],
-            "detection": {"workers": 1},
-            "local": {"kind": "none"},
-        }
-        (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
-        env = {**os.environ, "PRIVACY_PROXY_EXTERNAL__API_KEY": "sk-from-env",
-               "PRIVACY_PROXY_EXTERNAL__BASE_URL": running.base_url}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "proxy", "serve", "--config", str(tmp_path / "config.yaml"),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True)
-        stderr = bytearray()  # read as it comes, so a full pipe never stalls the server
-        reader = asyncio.create_task(_drain(proc, stderr))
+        proc, stderr, reader = await _serve(tmp_path, port, {
+            "PRIVACY_PROXY_EXTERNAL__API_KEY": "sk-from-env",
+            "PRIVACY_PROXY_EXTERNAL__BASE_URL": running.base_url})
         try:
             await wait_ready(port, proc, output=stderr)
             client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1",
@@ -70,6 +58,26 @@ async def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
         assert proc.returncode == 0, err.decode()[-2000:]
         assert b"jane" not in err  # logs never hold raw values
         assert (tmp_path / "data" / "audit.sqlite3").exists()
+
+
+async def _serve(
+    tmp_path: Path, port: int, env: dict[str, str]
+) -> tuple[asyncio.subprocess.Process, bytearray, asyncio.Task[None]]:
+    """``privacy-proxy serve`` with two workers in a session of its own; its stderr is read as it
+    comes (so a full pipe never stalls the server) into the returned buffer by the returned task."""
+    cfg = {
+        "server": {"port": port, "workers": 2, "data_dir": str(tmp_path / "data")},
+        "tenants": [{"id": "acme", "api_key_sha256": [hash_key("sk-proc")]}],
+        "detection": {"workers": 1},
+        "local": {"kind": "none"},
+    }
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy", "serve", "--config", str(tmp_path / "config.yaml"),
+        cwd=ROOT, env={**os.environ, **env}, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True)
+    stderr = bytearray()
+    return proc, stderr, asyncio.create_task(_drain(proc, stderr))
 
 
 async def _drain(proc: asyncio.subprocess.Process, into: bytearray) -> None:
@@ -106,20 +114,7 @@ def _group(pgid: int) -> dict[int, str]:
 async def test_sigterm_while_detection_workers_load_leaves_no_process_behind(tmp_path):
     """A stop during start-up (a rollout cancelled early) must not orphan detection workers: they
     would hold the log pipe and their memory for good."""
-    port = free_port()
-    cfg = {
-        "server": {"port": port, "workers": 2, "data_dir": str(tmp_path / "data")},
-        "tenants": [{"id": "acme", "api_key_sha256": [hash_key("sk-proc")]}],
-        "detection": {"workers": 1},
-        "local": {"kind": "none"},
-    }
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "proxy", "serve", "--config", str(tmp_path / "config.yaml"),
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        start_new_session=True)
-    stderr = bytearray()
-    reader = asyncio.create_task(_drain(proc, stderr))
+    proc, stderr, reader = await _serve(tmp_path, free_port(), {})
     try:
         for _ in range(600):  # until a detection worker process exists
             if any("multiprocessing" in cmd for cmd in _group(proc.pid).values()):
