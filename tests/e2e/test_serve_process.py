@@ -116,7 +116,7 @@ async def test_sigterm_while_detection_workers_load_leaves_no_process_behind(tmp
     would hold the log pipe and their memory for good."""
     proc, stderr, reader = await _serve(tmp_path, free_port(), {})
     try:
-        for _ in range(600):  # until a detection worker process exists
+        for _ in range(1800):  # until a detection worker process exists (90 s at most)
             if any("multiprocessing" in cmd for cmd in _group(proc.pid).values()):
                 break
             await asyncio.sleep(0.05)
