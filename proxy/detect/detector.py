@@ -218,19 +218,22 @@ class PresidioDetector:
             )
             self._executor = pool
             try:
-                # One task per worker: the pool starts a process for each while none is idle.
-                with _single_threaded_children():
-                    futs = [loop.run_in_executor(pool, worker.ping) for _ in range(self.workers)]
-                pids = set(await asyncio.gather(*futs))
-                # The first process up may have answered every ping: ready means every worker
-                # has loaded its models, so a request's pieces never wait for a late one.
+                # One ping per worker: the pool starts a process for each while none is idle. The
+                # first process up may answer every ping, so ping until every worker has answered:
+                # ready means every worker has loaded its models, and a request's pieces never
+                # wait for a late one.
+                pids: set[int] = set()
                 deadline = loop.time() + _START_S
                 while len(pids) < self.workers:
-                    if loop.time() > deadline:
-                        raise BrokenProcessPool(f"{len(pids)} of {self.workers} workers started")
-                    await asyncio.sleep(0.05)
-                    pids |= set(await asyncio.gather(
-                        *(loop.run_in_executor(pool, worker.ping) for _ in range(self.workers))))
+                    if pids:
+                        if loop.time() > deadline:
+                            raise BrokenProcessPool(
+                                f"{len(pids)} of {self.workers} workers started")
+                        await asyncio.sleep(0.05)
+                    with _single_threaded_children():
+                        futs = [loop.run_in_executor(pool, worker.ping)
+                                for _ in range(self.workers)]
+                    pids |= set(await asyncio.gather(*futs))
             except BrokenProcessPool as e:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
@@ -279,8 +282,8 @@ class PresidioDetector:
     async def _run(self, texts: list[str], corrections: Corrections) -> list[tuple[Span, ...]]:
         loop = asyncio.get_running_loop()
         # In a thread: whole texts. In the pool: a large batch (a long conversation seen for the
-        # first time) is split over the workers by size; a small one, while two or more workers
-        # are idle, is cut between sentences over them: either way a request uses every free core.
+        # first time) is split over the workers by size, a small one over the idle workers
+        # (``_plan``): either way a request uses every free core.
         pieces = [(i, 0, len(t)) for i, t in enumerate(texts)]
         try:
             if self._engine is not None:
@@ -289,16 +292,7 @@ class PresidioDetector:
                 )
             else:
                 owner = object()
-                pieces = self._pieces(texts)
-                chunks = [texts[i][a:b] for i, a, b in pieces]
-                parts = split_batch(chunks, self.workers)
-                idle = self.workers - self._busy
-                if len(parts) == 1 and len(chunks) > 1 and idle >= 2 and not self._pending:
-                    parts = (
-                        [[c] for c in chunks]
-                        if len(chunks) <= idle
-                        else split_batch(chunks, idle, min_chars=_PIECE_CHARS)
-                    )
+                pieces, parts = self._plan(texts)
                 jobs = [_Job(part, corrections, loop.create_future(), owner) for part in parts]
                 self._pending.extend(jobs)
                 self._pump()
@@ -318,13 +312,25 @@ class PresidioDetector:
             for spans in _reassemble(len(texts), pieces, raw)
         ]
 
-    def _pieces(self, texts: list[str]) -> list[tuple[int, int, int]]:
-        """``(text index, start, end)``: whole texts, or a lone text cut into as many pieces as
-        workers are idle (none are waiting)."""
+    def _plan(self, texts: list[str]) -> tuple[list[tuple[int, int, int]], list[list[str]]]:
+        """The request's pieces, ``(text index, start, end)``, and the jobs they go in. While two
+        or more workers are idle and none is waited for, a lone text is cut into as many pieces
+        as workers are idle, and a small request's pieces go one (or a few) per job."""
         idle = self.workers - self._busy
-        if len(texts) == 1 and idle >= 2 and not self._pending:
-            return [(0, a, b) for a, b in split_text(texts[0], idle)]
-        return [(i, 0, len(t)) for i, t in enumerate(texts)]
+        spread = idle >= 2 and not self._pending
+        if spread and len(texts) == 1:
+            pieces = [(0, a, b) for a, b in split_text(texts[0], idle)]
+        else:
+            pieces = [(i, 0, len(t)) for i, t in enumerate(texts)]
+        chunks = [texts[i][a:b] for i, a, b in pieces]
+        parts = split_batch(chunks, self.workers)
+        if spread and len(parts) == 1 and len(chunks) > 1:
+            parts = (
+                [[c] for c in chunks]
+                if len(chunks) <= idle
+                else split_batch(chunks, idle, min_chars=_PIECE_CHARS)
+            )
+        return pieces, parts
 
     def _pump(self) -> None:
         """Hand waiting jobs to idle workers. While every worker is busy, jobs of concurrent

@@ -43,9 +43,6 @@ from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import id_recognizers
 from proxy.detect.special import special_recognizers
 
-# Languages we detect; pattern and checksum recognizers run for all of them, NER only where a
-# spaCy pipeline is configured.
-LANGUAGES: tuple[str, ...] = DETECTION_LANGUAGES
 NER_COMPONENTS = {"ner", "transformer"}
 SpanTuple = tuple[int, int, str, float]
 
@@ -74,7 +71,9 @@ class OwnContext(ContextAwareEnhancer):
 class EngineConfig:
     spacy_models: dict[str, str]
     score_threshold: float
-    languages: tuple[str, ...] = field(default=LANGUAGES)
+    # Pattern and checksum recognizers run for every language, NER only where a spaCy pipeline
+    # is configured.
+    languages: tuple[str, ...] = field(default=DETECTION_LANGUAGES)
 
 
 def load_pipeline(model: str) -> Language:

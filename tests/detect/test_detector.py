@@ -150,8 +150,8 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             "file is 4111 1111 1111 1111, and Peter Okafor from their office asked to be copied. "
             "My colleague Anna is a practising Catholic and asked for Fridays off."
         )
-        cut = d._pieces([long])
-        assert len(cut) == 2 and cut[0][2] == cut[1][1]
+        cut, jobs = d._plan([long])
+        assert len(cut) == 2 and cut[0][2] == cut[1][1] and len(jobs) == 2
         [split_spans] = await d.detect([long], TENANT)
         whole = await _spans_of_whole_text(tmp_path, long)
         assert [(x.entity_type, long[x.start : x.end]) for x in split_spans] == whole
