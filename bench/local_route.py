@@ -7,8 +7,9 @@ serving process, no external provider, so every request takes the local route):
   own ``LlamaCppBackend`` loader, so ``n_gpu_layers``, ``n_ctx`` and threads match), once here,
   called through ``create_chat_completion(stream=True)``, once inside the proxy
   (``local.kind: llama_cpp``);
-- ``--server URL``: an OpenAI-compatible model server already running (llama.cpp's
-  ``llama-server``, as the Helm chart deploys it), called directly at ``URL/chat/completions`` and
+- ``--server URL``: an OpenAI-compatible model server already running (``python -m
+  llama_cpp.server`` or llama.cpp's ``llama-server``, as the Helm chart deploys them), called
+  directly at ``URL/chat/completions`` and
   through the proxy with ``local.kind: openai_compatible``.
 
 The prompt carries personal data and is new on every run (so no detection cache answers):
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -203,11 +205,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "e2e_proxy_over_direct": round(p["e2e_tok_s"] / d["e2e_tok_s"], 3),
         "added_ttft_ms": round(p["ttft_ms"] - d["ttft_ms"], 1),
     }
-    try:
-        import llama_cpp
-
-        llama_version: str | None = llama_cpp.__version__
-    except ImportError:
+    try:  # the installed version, without loading the library into this process
+        llama_version: str | None = metadata.version("llama_cpp_python")
+    except metadata.PackageNotFoundError:
         llama_version = None
     return {
         "label": args.label,
