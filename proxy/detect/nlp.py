@@ -1,22 +1,28 @@
-"""The NLP engine handed to Presidio: spaCy NER only where it can find a name.
+"""spaCy's NER, run only where it can still find a name.
 
-Named-entity recognition is most of the cost of detection, and most sentences of chat traffic hold
-no capitalized word that could be a name ("Please also check the invoice."). ``SelectiveNlpEngine``
-tokenizes every text with a blank pipeline, runs the language's NER (batched over all texts of a
-request) only on the sentences that hold a candidate word, and puts those entities back onto the
-whole text's ``Doc`` at their original offsets, so Presidio's ``SpacyRecognizer`` sees a normal
-document. Languages without a configured model get tokens only.
+Named-entity recognition is most of the cost of detection. Most sentences of chat traffic hold no
+capitalized word that could be a name ("Please also check the invoice."), and in many others every
+such word already lies inside a span that the cheaper recognizers found: a known given name and
+surname, a titled name, an address, an e-mail address. ``NameTagger`` runs the language's NER
+(batched over all texts of a request) only on the candidate words outside every such span, each
+with six words of context on either side within its sentence, and returns the PERSON entities at
+their offsets in the whole text. Inside the spans already found, the NER model could only report
+again what is already protected.
+
+Presidio's ``AnalyzerEngine`` still wants an NLP engine; ``NoNlpEngine`` hands it empty artifacts,
+since none of the recognizers in use reads tokens and context words are weighed by the recognizers
+themselves (``proxy.detect.engine._Analyzer``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Sequence
 
 import spacy
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
-from spacy.util import filter_spans
 
 from proxy.detect.names import lexicon
 
@@ -39,86 +45,106 @@ _OPENERS = {
     "résume", "explique", "donne", "ajoute", "vérifie", "aussi", "oui", "non", "d'accord",
     "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds",
 }  # fmt: skip
+PERSON_LABELS = frozenset({"PERSON", "PER"})
+_WORD = re.compile(r"\S+")
+# Words of context on each side of a candidate name: more than the small pipelines' NER reads
+# (a four-token convolution window and the parser's next tokens).
+_CONTEXT_WORDS = 6
+Span = tuple[int, int]
 
 
-@Language.component("lower_lemma")
-def _lower_lemma(doc):  # type: ignore[no-untyped-def]
-    """Lower-cased tokens as lemmas, so Presidio's context words work without a lemmatizer."""
-    for tok in doc:
-        tok.lemma_ = tok.lower_
-    return doc
+class NoNlpEngine(NlpEngine):
+    """The NLP engine Presidio's analyzer is built with: empty artifacts, no model."""
 
-
-class SelectiveNlpEngine(SpacyNlpEngine):
-    """Presidio's spaCy engine, running NER on the sentences that may hold a name."""
-
-    def __init__(
-        self, ner: dict[str, Language], blank: dict[str, Language], config: NerModelConfiguration
-    ) -> None:
-        super().__init__(
-            models=[{"lang_code": k, "model_name": v.meta.get("name", k)} for k, v in ner.items()],
-            ner_model_configuration=config,
-        )
-        self.ner = ner
-        self.blank = blank
-        self.nlp = blank  # what Presidio's helpers (stop words, languages) look at
+    def __init__(self, languages: Sequence[str]) -> None:
+        self.languages = list(languages)
 
     def load(self) -> None:
         pass
 
+    def is_loaded(self) -> bool:
+        return True
+
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        return next(self._artifacts([text], language))
+        return NlpArtifacts([], [], [], [], self, language)
 
-    def process_batch(  # type: ignore[override]
-        self, texts: list[str], language: str, batch_size: int = 32, **_: object
-    ) -> Iterator[tuple[str, NlpArtifacts]]:
-        yield from zip(texts, self._artifacts(texts, language), strict=True)
+    def process_batch(self, texts, language, batch_size=1, n_process=1, **kwargs):  # type: ignore[no-untyped-def]
+        for text in texts:
+            yield text, self.process_text(text, language)
 
-    def _artifacts(self, texts: list[str], language: str) -> Iterator[NlpArtifacts]:
-        docs = list(self.blank[language].pipe(texts))
-        ner = self.ner.get(language)
-        if ner is not None:
-            stop = self.blank[language].Defaults.stop_words
+    def is_stopword(self, word: str, language: str) -> bool:
+        return False
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return False
+
+    def get_supported_entities(self) -> list[str]:
+        return []
+
+    def get_supported_languages(self) -> list[str]:
+        return self.languages
+
+
+class NameTagger:
+    """The configured languages' NER, on the sentences that may still hold an unfound name."""
+
+    def __init__(self, ner: dict[str, Language]) -> None:
+        self.ner = ner
+        self.stop = {lang: spacy.blank(lang).Defaults.stop_words for lang in ner}
+
+    def persons(
+        self, texts: Sequence[str], langs: Sequence[str], found: Sequence[Sequence[Span]]
+    ) -> list[list[Span]]:
+        """PERSON entities per text, ``(start, end)`` in the text. ``found``: spans the other
+        recognizers kept for each text: only candidate names outside them, with their context, are
+        analyzed."""
+        out: list[list[Span]] = [[] for _ in texts]
+        for lang, ner in self.ner.items():
             pieces = [
-                (i, s, e) for i, t in enumerate(texts) for s, e in candidate_sentences(t, stop)
+                (i, s, e)
+                for i, t in enumerate(texts)
+                if langs[i] == lang
+                for s, e in candidate_windows(t, self.stop[lang], found[i])
             ]
-            found = ner.pipe([texts[i][s:e] for i, s, e in pieces], batch_size=32)
-            ents: dict[int, list] = {}
-            for (i, s, _), sent in zip(pieces, found, strict=True):
-                for ent in sent.ents:
-                    span = docs[i].char_span(
-                        s + ent.start_char,
-                        s + ent.end_char,
-                        label=ent.label_,
-                        alignment_mode="expand",
-                    )
-                    if span is not None:
-                        ents.setdefault(i, []).append(span)
-            for i, spans in ents.items():
-                docs[i].ents = filter_spans(spans)
-        for doc in docs:
-            yield self._doc_to_nlp_artifact(doc, language)
+            if not pieces:
+                continue
+            docs = ner.pipe([texts[i][s:e] for i, s, e in pieces], batch_size=32)
+            for (i, s, _), doc in zip(pieces, docs, strict=True):
+                out[i] += [
+                    (s + ent.start_char, s + ent.end_char)
+                    for ent in doc.ents
+                    if ent.label_ in PERSON_LABELS
+                ]
+        return out
 
 
-def candidate_sentences(text: str, stop_words: set[str]) -> list[tuple[int, int]]:
-    """Sentences holding a capitalized word that is neither a stop word, an opener, nor a month,
-    weekday or place; names are among them."""
+def candidate_windows(text: str, stop_words: set[str], found: Sequence[Span] = ()) -> list[Span]:
+    """The stretches of ``text`` the NER model must read: each capitalized word that could be a
+    name not found yet (not a stop word, an opener, a month, weekday or place, and outside every
+    span in ``found``) with up to ``_CONTEXT_WORDS`` words either side, within its sentence;
+    overlapping stretches merge."""
     _, not_names = lexicon()
-    out = []
+    out: list[Span] = []
     for m in _SENTENCE.finditer(text):
-        for w in _CAPITALIZED.finditer(m.group()):
+        sentence, base = m.group(), m.start()
+        words: list[Span] | None = None
+        for w in _CAPITALIZED.finditer(sentence):
             low = w.group().lower()
-            if low not in stop_words and low not in _OPENERS and low not in not_names:
-                out.append(m.span())
-                break
+            if low in stop_words or low in _OPENERS or low in not_names:
+                continue
+            a, b = base + w.start(), base + w.end()
+            if any(s <= a and b <= e for s, e in found):
+                continue
+            if words is None:
+                words = [(base + x.start(), base + x.end()) for x in _WORD.finditer(sentence)]
+            k = bisect_right(words, (a, len(text))) - 1
+            lo = words[max(0, k - _CONTEXT_WORDS)][0]
+            hi = words[min(len(words) - 1, k + _CONTEXT_WORDS)][1]
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
     return out
 
 
 MAX_TEXT = 10_000_000  # the request body limit bounds texts; spaCy's own default is 1,000,000
-
-
-def blank_pipeline(lang: str) -> Language:
-    nlp = spacy.blank(lang)
-    nlp.add_pipe("lower_lemma")
-    nlp.max_length = MAX_TEXT
-    return nlp
