@@ -69,7 +69,7 @@ class ResultCache:
             self._mem.popitem(last=False)
 
     def get_shared(self, keys: list[str]) -> list[Spans | None]:
-        """Blocking (run it in an executor)."""
+        """Reads only (microseconds each): callers may stay on the event loop."""
         if self._disk is None:
             return [None] * len(keys)
         out: list[Spans | None] = []

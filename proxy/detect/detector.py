@@ -9,12 +9,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import logging
-import multiprocessing
-import os
 import re
-from collections.abc import Iterator
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +19,7 @@ from proxy.detect import worker
 from proxy.detect.cache import ResultCache
 from proxy.detect.corrections import Corrections
 from proxy.detect.engine import Engine, EngineConfig
+from proxy.detect.pool import WorkerDied, WorkerPool
 from proxy.detect.store import CorrectionsStore
 from proxy.detect.types import DetectionError, Span
 
@@ -40,25 +36,6 @@ def check_models(models: dict[str, str]) -> None:
                 f"(detection.spacy_models) is not installed: "
                 f"pip install {name.replace('_', '-')}"
             )
-
-
-@contextmanager
-def _single_threaded_children() -> Iterator[None]:
-    """Processes started inside inherit one-thread math libraries: the pool already fills the cores,
-    and oversubscribed BLAS threads slow spaCy down. The parent's own environment is restored."""
-    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
-    os.environ.update({k: "1" for k in _THREAD_VARS})
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
 def _reassemble(
@@ -175,7 +152,7 @@ class PresidioDetector:
         self.timeout_s = d.timeout_s
         self.store = CorrectionsStore(settings)
         self._base_revision = code_revision(self.cfg)
-        self._executor: cf.Executor | None = None
+        self._executor: cf.Executor | WorkerPool | None = None
         self._engine: Engine | None = engine
         self._shared_engine = engine is not None
         if engine is not None and (self.workers != 0 or engine.cfg != self.cfg):
@@ -212,33 +189,20 @@ class PresidioDetector:
                 self._executor, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
             )
         else:
-            ctx = multiprocessing.get_context("spawn")
-            pool = cf.ProcessPoolExecutor(
-                self.workers, mp_context=ctx, initializer=worker.init, initargs=(self.cfg,)
-            )
+            pool = WorkerPool(self.workers, self.cfg)
             self._executor = pool
             try:
-                # One ping per worker: the pool starts a process for each while none is idle. The
-                # first process up may answer every ping, so ping until every worker has answered:
-                # ready means every worker has loaded its models, and a request's pieces never
+                # Ready means every worker has loaded its models, so a request's pieces never
                 # wait for a late one.
-                pids: set[int] = set()
-                deadline = loop.time() + _START_S
-                while len(pids) < self.workers:
-                    if pids:
-                        if loop.time() > deadline:
-                            raise BrokenProcessPool(
-                                f"{len(pids)} of {self.workers} workers started")
-                        await asyncio.sleep(0.05)
-                    with _single_threaded_children():
-                        futs = [loop.run_in_executor(pool, worker.ping)
-                                for _ in range(self.workers)]
-                    pids |= set(await asyncio.gather(*futs))
-            except BrokenProcessPool as e:
-                pool.shutdown(wait=False, cancel_futures=True)
+                await pool.start(_START_S)
+            except BaseException as e:
                 self._executor = None
-                raise DetectionError("detection workers failed to start (see worker log)") from e
-            log.info("detection workers ready: %d processes", len(pids))
+                await pool.close()
+                if isinstance(e, WorkerDied):
+                    msg = "detection workers failed to start (see worker log)"
+                    raise DetectionError(msg) from e
+                raise
+            log.info("detection workers ready: %d processes", len(pool.pids))
         self._broken = False
 
     async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
@@ -257,7 +221,9 @@ class PresidioDetector:
         ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing and cache.shared:
-            got = await loop.run_in_executor(None, cache.get_shared, [keys[i] for i in missing])
+            # On the loop: a lookup in the shared cache (SQLite in WAL mode, readers never wait)
+            # takes microseconds, a hop to a thread and back a quarter of a millisecond.
+            got = cache.get_shared([keys[i] for i in missing])
             for i, spans in zip(missing, got, strict=True):
                 if spans is not None:
                     results[i] = spans
@@ -302,7 +268,7 @@ class PresidioDetector:
                 raw = [spans for part in raw for spans in part]
         except TimeoutError as e:
             raise DetectionError(f"detection timed out after {self.timeout_s:g}s") from e
-        except BrokenProcessPool as e:
+        except WorkerDied as e:
             self._broken = True
             raise DetectionError("a detection worker died; the pool restarts") from e
         except Exception as e:
@@ -336,13 +302,18 @@ class PresidioDetector:
         """Hand waiting jobs to idle workers. While every worker is busy, jobs of concurrent
         requests wait and then go together in one call: spaCy analyzes a batch of texts faster
         than the same texts one by one, so a loaded proxy detects more per second."""
-        while self._pending and self._busy < self.workers and self._executor is not None:
+        pool = self._executor
+        while self._pending and self._busy < self.workers and isinstance(pool, WorkerPool):
             first = self._pending.pop(0)
             batch, chars, owners, rest = [first], sum(map(len, first.texts)), {id(first.owner)}, []
             for job in self._pending:
                 size = sum(map(len, job.texts))
-                if (job.corrections == first.corrections and id(job.owner) not in owners
-                        and chars + size <= _BATCH_CHARS and len(batch) < _BATCH_JOBS):
+                if (
+                    job.corrections == first.corrections
+                    and id(job.owner) not in owners
+                    and chars + size <= _BATCH_CHARS
+                    and len(batch) < _BATCH_JOBS
+                ):
                     batch.append(job)
                     chars += size
                     owners.add(id(job.owner))
@@ -351,10 +322,8 @@ class PresidioDetector:
             self._pending = rest
             texts = [t for job in batch for t in job.texts]
             try:
-                fut = asyncio.get_running_loop().run_in_executor(
-                    self._executor, worker.analyze, texts, first.corrections
-                )
-            except Exception as e:  # the pool is shut down or broken
+                fut = pool.submit(texts, first.corrections)
+            except Exception as e:  # the pool is broken
                 for job in batch:
                     if not job.future.done():
                         job.future.set_exception(e)
@@ -372,7 +341,7 @@ class PresidioDetector:
         else:
             raw, pos = fut.result(), 0
             for job in batch:
-                part = raw[pos:pos + len(job.texts)]
+                part = raw[pos : pos + len(job.texts)]
                 pos += len(job.texts)
                 if not job.future.done():
                     job.future.set_result(part)
@@ -380,12 +349,13 @@ class PresidioDetector:
 
     async def _restart(self) -> None:
         old, self._executor = self._executor, None
-        if old is not None:
-            old.shutdown(wait=False, cancel_futures=True)
+        if isinstance(old, WorkerPool):
+            await old.close(timeout_s=1.0)
         await self._start_executor()
 
     async def ready(self) -> bool:
-        return self._executor is not None and not self._broken
+        pool = self._executor
+        return pool is not None and not self._broken and not getattr(pool, "broken", False)
 
     async def flush(self) -> None:
         """Wait for the shared-cache writes under way."""
@@ -398,7 +368,9 @@ class PresidioDetector:
         for job in pending:
             if not job.future.done():
                 job.future.set_exception(DetectionError("the detector is closed"))
-        if ex is not None:
+        if isinstance(ex, WorkerPool):
+            await ex.close()
+        elif ex is not None:
             await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
         await self.flush()
         if not self._shared_engine:

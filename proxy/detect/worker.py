@@ -1,10 +1,11 @@
-"""Entry points run inside detection worker processes (one ``Engine`` per process)."""
+"""What runs inside a detection worker process (one ``Engine`` per process)."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+from multiprocessing.connection import Connection
 
 from proxy.detect.corrections import Corrections
 from proxy.detect.engine import Engine, EngineConfig, SpanTuple
@@ -23,8 +24,9 @@ def _exit_with_parent(parent: int) -> None:
 
 def init(cfg: EngineConfig) -> None:
     global _engine
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
-                     name="exit-with-parent").start()
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="exit-with-parent"
+    ).start()
     _engine = Engine(cfg)
     _engine.analyze_batch([WARMUP_TEXT])
 
@@ -35,6 +37,28 @@ def analyze(texts: list[str], corrections: Corrections | None) -> list[list[Span
     return _engine.analyze_batch(texts, corrections)
 
 
-def ping() -> int:
-    analyze([WARMUP_TEXT], None)
-    return os.getpid()
+def serve(conn: Connection, cfg: EngineConfig) -> None:
+    """The worker's loop (``proxy.detect.pool``): load the models, say ready, then answer each
+    ``("analyze", texts, corrections)`` with ``("ok", spans)`` or ``("error", exception type)``
+    until the serving process sends ``None`` or closes its end."""
+    init(cfg)
+    try:
+        conn.send(("ready", os.getpid()))
+    except OSError:  # the serving process stopped while the models loaded
+        return
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            break
+        if msg is None:
+            break
+        _, texts, corrections = msg
+        try:
+            reply = ("ok", analyze(texts, corrections))
+        except Exception as e:  # the type only: the message could quote the text
+            reply = ("error", type(e).__name__)
+        try:
+            conn.send(reply)
+        except OSError:
+            break

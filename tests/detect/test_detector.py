@@ -181,11 +181,11 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
                 want.add(("CUSTOM_TERM", "Bluebird"))
             assert got == want
         assert d._busy == 0 and d._pending == []
-        pids = list(d._executor._processes)  # type: ignore[union-attr]
-        assert pids and os.getpid() not in pids
+        pids = d._executor.pids  # type: ignore[union-attr]
+        assert len(pids) == 2 and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
-        for _ in range(100):  # the pool's manager thread notices the death
-            if d._executor._broken:  # type: ignore[union-attr]
+        for _ in range(100):  # the loop sees the worker's socket close
+            if d._executor.broken:  # type: ignore[union-attr]
                 break
             await asyncio.sleep(0.1)
         with pytest.raises(DetectionError):

@@ -1,0 +1,176 @@
+"""Detection worker processes, each reached over its own socket pair.
+
+``concurrent.futures``' process pool hands every call through a queue, a management thread and a
+second queue each way: on a two-core machine about a millisecond per call, as long as analyzing a
+short text. Here the event loop writes a job straight to an idle worker's socket and is woken by
+the answer itself (``loop.add_reader``): one system call each way.
+
+A worker that dies (killed, out of memory) closes its socket: its job fails with ``WorkerDied``
+and the pool is marked broken; the detector restarts it. Workers exit when the serving process
+closes its end or is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from proxy.detect import worker
+from proxy.detect.corrections import Corrections
+from proxy.detect.engine import EngineConfig, SpanTuple
+from proxy.detect.types import DetectionError
+
+log = logging.getLogger(__name__)
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+class WorkerDied(DetectionError):
+    """A detection worker exited; the pool must be restarted."""
+
+
+@contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Processes started inside inherit one-thread math libraries: the pool already fills the cores,
+    and oversubscribed BLAS threads slow spaCy down. The parent's own environment is restored."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: "1" for k in _THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@dataclass(eq=False)
+class _Worker:
+    proc: BaseProcess
+    conn: Connection
+    ready: asyncio.Future[int]
+    job: asyncio.Future[list[list[SpanTuple]]] | None = None
+    alive: bool = field(default=True)
+
+
+class WorkerPool:
+    """``size`` spawned processes, each with its own ``Engine``; one job per worker at a time."""
+
+    def __init__(self, size: int, cfg: EngineConfig) -> None:
+        self.size = size
+        self.cfg = cfg
+        self.broken = False
+        self._workers: list[_Worker] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers if w.proc.pid is not None]
+
+    @property
+    def idle(self) -> int:
+        return sum(1 for w in self._workers if w.alive and w.job is None)
+
+    async def start(self, timeout_s: float) -> None:
+        """Start every worker and wait until each has loaded its models and analyzed a text."""
+        self._loop = loop = asyncio.get_running_loop()
+        ctx = multiprocessing.get_context("spawn")
+        with _single_threaded_children():
+            for _ in range(self.size):
+                ours, theirs = ctx.Pipe(duplex=True)
+                proc = ctx.Process(
+                    target=worker.serve, args=(theirs, self.cfg), name="detect", daemon=True
+                )
+                proc.start()
+                theirs.close()
+                w = _Worker(proc, ours, loop.create_future())
+                self._workers.append(w)
+                loop.add_reader(ours.fileno(), self._readable, w)
+        try:
+            async with asyncio.timeout(timeout_s):
+                await asyncio.gather(*(w.ready for w in self._workers))
+        except TimeoutError as e:
+            started = sum(1 for w in self._workers if w.ready.done() and not w.ready.exception())
+            raise WorkerDied(f"{started} of {self.size} detection workers started") from e
+
+    def submit(
+        self, texts: list[str], corrections: Corrections | None
+    ) -> asyncio.Future[list[list[SpanTuple]]]:
+        """Hand a job to an idle worker; its future holds the spans of each text."""
+        if self.broken or self._loop is None:
+            raise WorkerDied("a detection worker died; the pool restarts")
+        w = next((w for w in self._workers if w.alive and w.job is None), None)
+        if w is None:
+            raise RuntimeError("no idle detection worker")  # the detector counts idle workers
+        w.job = self._loop.create_future()
+        try:
+            w.conn.send(("analyze", texts, corrections))
+        except OSError:
+            self._died(w)
+        return w.job
+
+    def _readable(self, w: _Worker) -> None:
+        try:
+            kind, payload = w.conn.recv()
+        except (EOFError, OSError):
+            self._died(w)
+            return
+        if kind == "ready":
+            if not w.ready.done():
+                w.ready.set_result(payload)
+            return
+        job, w.job = w.job, None
+        if job is None or job.done():
+            return
+        if kind == "ok":
+            job.set_result(payload)
+        else:  # the exception's type name only: its message could quote the text
+            job.set_exception(DetectionError(f"detection failed in a worker: {payload}"))
+
+    def _died(self, w: _Worker) -> None:
+        if not w.alive:
+            return
+        w.alive = False
+        self.broken = True
+        if self._loop is not None:
+            self._loop.remove_reader(w.conn.fileno())
+        err = WorkerDied("a detection worker died; the pool restarts")
+        for fut in (w.ready, w.job):
+            if fut is not None and not fut.done():
+                fut.set_exception(err)
+                fut.exception()  # retrieved: a start-up wait may already have given up
+        w.job = None
+        log.warning("detection worker %s exited (code %s)", w.proc.pid, w.proc.exitcode)
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Ask every worker to exit, then end those that do not in time."""
+        workers, self._workers = self._workers, []
+        for w in workers:
+            if w.alive and self._loop is not None:
+                self._loop.remove_reader(w.conn.fileno())
+            w.alive = False
+            for fut in (w.ready, w.job):
+                if fut is not None and not fut.done():
+                    fut.set_exception(DetectionError("the detector is closed"))
+                    fut.exception()
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+            w.conn.close()
+        await asyncio.get_running_loop().run_in_executor(None, _join, workers, timeout_s)
+
+
+def _join(workers: list[_Worker], timeout_s: float) -> None:
+    for w in workers:
+        w.proc.join(timeout_s)
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join(1.0)
