@@ -154,6 +154,8 @@ _WORD_BEFORE = re.compile(r"([A-ZÀ-Þ][a-zß-ÿ]+)\s+$")
 def _given_name_before(text: str, start: int) -> bool:
     m = _WORD_BEFORE.search(text, max(0, start - 40), start)
     return m is not None and m.group(1) in lexicon()[0]
+
+
 _SENTENCE_END = re.compile(r"[.!?;\n]\s|[\n]")
 
 
