@@ -112,6 +112,13 @@ class DetectionConfig(_Strict):
         64, ge=0, description="MB of results on disk, shared by serving processes (0: none)."
     )
     timeout_s: float = Field(30.0, gt=0, description="Longest wait for one request's detection.")
+    recycle_after: int = Field(
+        100_000,
+        ge=0,
+        description="Texts a detection worker analyzes before a fresh one replaces it, loaded "
+        "while it keeps serving (spaCy keeps every new token string for the life of a process, "
+        "about 1 kB per request of new text); 0: never.",
+    )
 
     @field_validator("languages")
     @classmethod

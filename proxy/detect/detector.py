@@ -150,6 +150,7 @@ class PresidioDetector:
         )
         self.workers = d.workers
         self.timeout_s = d.timeout_s
+        self.recycle_after = d.recycle_after
         self.store = CorrectionsStore(settings)
         self._base_revision = code_revision(self.cfg)
         self._executor: cf.Executor | WorkerPool | None = None
@@ -188,7 +189,7 @@ class PresidioDetector:
                 self._executor, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
             )
         else:
-            pool = WorkerPool(self.workers, self.cfg)
+            pool = WorkerPool(self.workers, self.cfg, self.recycle_after)
             self._executor = pool
             try:
                 # Ready means every worker has loaded its models, so a request's pieces never

@@ -8,6 +8,11 @@ the answer itself (``loop.add_reader``): one system call each way.
 A worker that dies (killed, out of memory) closes its socket: its job fails with ``WorkerDied``
 and the pool is marked broken; the detector restarts it. Workers exit when the serving process
 closes its end or is gone.
+
+spaCy keeps every new token string it has seen for the life of the process, about a kilobyte per
+request of new text (names, addresses, numbers). So a worker that has analyzed ``recycle_after``
+texts is replaced: its successor loads in the background while it keeps serving, then it leaves
+once idle. Memory stays bounded and no capacity is lost.
 """
 
 from __future__ import annotations
@@ -58,47 +63,59 @@ class _Worker:
     ready: asyncio.Future[int]
     job: asyncio.Future[list[list[SpanTuple]]] | None = None
     alive: bool = field(default=True)
+    texts: int = 0  # texts analyzed so far
+    successor: _Worker | None = None  # loading to replace this worker
+    retiring: bool = False  # its successor is ready: no new jobs, leaves once idle
 
 
 class WorkerPool:
     """``size`` spawned processes, each with its own ``Engine``; one job per worker at a time."""
 
-    def __init__(self, size: int, cfg: EngineConfig) -> None:
+    def __init__(self, size: int, cfg: EngineConfig, recycle_after: int = 0) -> None:
         self.size = size
         self.cfg = cfg
+        self.recycle_after = recycle_after  # 0: never
         self.broken = False
+        self.recycled = 0
         self._workers: list[_Worker] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def pids(self) -> list[int]:
-        return [w.proc.pid for w in self._workers if w.proc.pid is not None]
+        """The serving workers' process ids (not successors still loading)."""
+        return [w.proc.pid for w in self._serving() if w.proc.pid is not None]
 
     @property
     def idle(self) -> int:
-        return sum(1 for w in self._workers if w.alive and w.job is None)
+        return sum(1 for w in self._serving() if w.job is None and not w.retiring)
+
+    def _serving(self) -> list[_Worker]:
+        return [w for w in self._workers if w.alive and w.ready.done()]
 
     async def start(self, timeout_s: float) -> None:
         """Start every worker and wait until each has loaded its models and analyzed a text."""
-        self._loop = loop = asyncio.get_running_loop()
-        ctx = multiprocessing.get_context("spawn")
-        with _single_threaded_children():
-            for _ in range(self.size):
-                ours, theirs = ctx.Pipe(duplex=True)
-                proc = ctx.Process(
-                    target=worker.serve, args=(theirs, self.cfg), name="detect", daemon=True
-                )
-                proc.start()
-                theirs.close()
-                w = _Worker(proc, ours, loop.create_future())
-                self._workers.append(w)
-                loop.add_reader(ours.fileno(), self._readable, w)
+        self._loop = asyncio.get_running_loop()
+        for _ in range(self.size):
+            self._spawn()
         try:
             async with asyncio.timeout(timeout_s):
                 await asyncio.gather(*(w.ready for w in self._workers))
         except TimeoutError as e:
-            started = sum(1 for w in self._workers if w.ready.done() and not w.ready.exception())
+            started = len(self._serving())
             raise WorkerDied(f"{started} of {self.size} detection workers started") from e
+
+    def _spawn(self) -> _Worker:
+        assert self._loop is not None
+        ctx = multiprocessing.get_context("spawn")
+        ours, theirs = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=worker.serve, args=(theirs, self.cfg), name="detect", daemon=True)
+        with _single_threaded_children():
+            proc.start()
+        theirs.close()
+        w = _Worker(proc, ours, self._loop.create_future())
+        self._workers.append(w)
+        self._loop.add_reader(ours.fileno(), self._readable, w)
+        return w
 
     def submit(
         self, texts: list[str], corrections: Corrections | None
@@ -106,10 +123,11 @@ class WorkerPool:
         """Hand a job to an idle worker; its future holds the spans of each text."""
         if self.broken or self._loop is None:
             raise WorkerDied("a detection worker died; the pool restarts")
-        w = next((w for w in self._workers if w.alive and w.job is None), None)
+        w = next((w for w in self._serving() if w.job is None and not w.retiring), None)
         if w is None:
-            raise RuntimeError("no idle detection worker")  # the detector counts idle workers
+            raise RuntimeError("no idle detection worker")  # the detector asks ``idle`` first
         w.job = self._loop.create_future()
+        w.texts += len(texts)
         try:
             w.conn.send(("analyze", texts, corrections))
         except OSError:
@@ -125,14 +143,38 @@ class WorkerPool:
         if kind == "ready":
             if not w.ready.done():
                 w.ready.set_result(payload)
+            old = next((o for o in self._workers if o.successor is w), None)
+            if old is not None:  # a replacement is ready: its predecessor takes no more jobs
+                old.retiring = True
+                if old.job is None:
+                    self._retire(old)
             return
         job, w.job = w.job, None
+        if w.retiring:
+            self._retire(w)
+        elif self.recycle_after and w.texts >= self.recycle_after and w.successor is None:
+            w.successor = self._spawn()
         if job is None or job.done():
             return
         if kind == "ok":
             job.set_result(payload)
         else:  # the exception's type name only: its message could quote the text
             job.set_exception(DetectionError(f"detection failed in a worker: {payload}"))
+
+    def _retire(self, w: _Worker) -> None:
+        """Let a replaced worker go: it exits on ``None``, its process is reaped in a thread."""
+        assert self._loop is not None
+        w.alive = False
+        self._loop.remove_reader(w.conn.fileno())
+        self._workers.remove(w)
+        try:
+            w.conn.send(None)
+        except OSError:
+            pass
+        w.conn.close()
+        self.recycled += 1
+        log.info("detection worker %s replaced after %d texts", w.proc.pid, w.texts)
+        self._loop.run_in_executor(None, _join, [w], 5.0)
 
     def _died(self, w: _Worker) -> None:
         if not w.alive:

