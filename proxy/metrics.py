@@ -36,6 +36,11 @@ REQUEST_SECONDS = Histogram(
     ["route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
+DETECTION_WORKER_EXITS = Counter(
+    "privacy_proxy_detection_worker_exits_total",
+    "Detection worker processes gone, by reason: replaced (detection.recycle_after) or died.",
+    ["reason"],
+)
 STREAM_HELD_CHARS = Histogram(
     "privacy_proxy_stream_holdback_chars",
     "Characters held back at once by the streaming restorer.",

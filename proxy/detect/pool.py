@@ -31,6 +31,7 @@ from proxy.detect import worker
 from proxy.detect.corrections import Corrections
 from proxy.detect.engine import EngineConfig, SpanTuple
 from proxy.detect.types import DetectionError
+from proxy.metrics import DETECTION_WORKER_EXITS
 
 log = logging.getLogger(__name__)
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -173,6 +174,7 @@ class WorkerPool:
             pass
         w.conn.close()
         self.recycled += 1
+        DETECTION_WORKER_EXITS.labels("replaced").inc()
         log.info("detection worker %s replaced after %d texts", w.proc.pid, w.texts)
         self._loop.run_in_executor(None, _join, [w], 5.0)
 
@@ -181,6 +183,7 @@ class WorkerPool:
             return
         w.alive = False
         self.broken = True
+        DETECTION_WORKER_EXITS.labels("died").inc()
         if self._loop is not None:
             self._loop.remove_reader(w.conn.fileno())
         err = WorkerDied("a detection worker died; the pool restarts")

@@ -14,6 +14,7 @@ from proxy.config import ConfigError, CorrectionsConfig, TenantConfig, load_sett
 from proxy.detect import build_detector
 from proxy.detect.detector import PresidioDetector
 from proxy.detect.types import DetectionError
+from proxy.metrics import DETECTION_WORKER_EXITS
 from tests.detect.conftest import TENANT
 
 
@@ -351,6 +352,7 @@ async def test_a_worker_is_replaced_after_recycle_after_texts_without_a_failed_r
     try:
         pool = d._executor  # type: ignore[attr-defined]
         [first] = pool.pids
+        replaced = DETECTION_WORKER_EXITS.labels("replaced")._value.get()
         i = 0
         while pool.recycled == 0 and i < 400:  # the successor loads in the background
             text = f"mail user{i}@example.com"
@@ -359,6 +361,7 @@ async def test_a_worker_is_replaced_after_recycle_after_texts_without_a_failed_r
             i += 1
             await asyncio.sleep(0.05)
         assert pool.recycled == 1 and pool.pids != [first] and len(pool.pids) == 1
+        assert DETECTION_WORKER_EXITS.labels("replaced")._value.get() == replaced + 1
         for _ in range(100):  # the replaced process exits
             try:
                 os.kill(first, 0)
