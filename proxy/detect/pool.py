@@ -127,13 +127,13 @@ class WorkerPool:
         w = next((w for w in self._serving() if w.job is None and not w.retiring), None)
         if w is None:
             raise RuntimeError("no idle detection worker")  # the detector asks ``idle`` first
-        w.job = self._loop.create_future()
+        job = w.job = self._loop.create_future()
         w.texts += len(texts)
         try:
             w.conn.send(("analyze", texts, corrections))
         except OSError:
-            self._died(w)
-        return w.job
+            self._died(w)  # fails the job
+        return job
 
     def _readable(self, w: _Worker) -> None:
         try:
@@ -151,16 +151,15 @@ class WorkerPool:
                     self._retire(old)
             return
         job, w.job = w.job, None
+        if job is not None and not job.done():
+            if kind == "ok":
+                job.set_result(payload)
+            else:  # the exception's type name only: its message could quote the text
+                job.set_exception(DetectionError(f"detection failed in a worker: {payload}"))
         if w.retiring:
             self._retire(w)
         elif self.recycle_after and w.texts >= self.recycle_after and w.successor is None:
             w.successor = self._spawn()
-        if job is None or job.done():
-            return
-        if kind == "ok":
-            job.set_result(payload)
-        else:  # the exception's type name only: its message could quote the text
-            job.set_exception(DetectionError(f"detection failed in a worker: {payload}"))
 
     def _retire(self, w: _Worker) -> None:
         """Let a replaced worker go: it exits on ``None``, its process is reaped in a thread."""
@@ -176,7 +175,10 @@ class WorkerPool:
         self.recycled += 1
         DETECTION_WORKER_EXITS.labels("replaced").inc()
         log.info("detection worker %s replaced after %d texts", w.proc.pid, w.texts)
-        self._loop.run_in_executor(None, _join, [w], 5.0)
+        try:
+            self._loop.run_in_executor(None, _join, [w], 5.0)
+        except RuntimeError:  # the loop is closing: the process exits on its own
+            pass
 
     def _died(self, w: _Worker) -> None:
         if not w.alive:
