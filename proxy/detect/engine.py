@@ -163,7 +163,7 @@ class Engine:
 
     def _find(self, texts: list[str], langs: list[str]) -> list[list[SpanTuple]]:
         """The recognizers first, then NER where a candidate name is left outside their spans,
-        then what decoded blobs (Base64, URL and hex encoding) hide."""
+        then what decoded Base64 and hex blobs hide."""
         found = []
         for text, lang in zip(texts, langs, strict=True):
             art = self.nlp_engine.process_text(text, lang)
