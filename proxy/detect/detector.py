@@ -153,7 +153,8 @@ class PresidioDetector:
         self.recycle_after = d.recycle_after
         self.store = CorrectionsStore(settings)
         self._base_revision = code_revision(self.cfg)
-        self._executor: cf.Executor | WorkerPool | None = None
+        self._thread: cf.ThreadPoolExecutor | None = None  # workers == 0
+        self._pool: WorkerPool | None = None  # workers > 0
         self._engine: Engine | None = engine
         self._shared_engine = engine is not None
         if engine is not None and (self.workers != 0 or engine.cfg != self.cfg):
@@ -182,21 +183,20 @@ class PresidioDetector:
     async def _start_executor(self) -> None:
         loop = asyncio.get_running_loop()
         if self.workers == 0:
-            self._executor = cf.ThreadPoolExecutor(1, thread_name_prefix="detect")
+            self._thread = cf.ThreadPoolExecutor(1, thread_name_prefix="detect")
             if self._engine is None:
-                self._engine = await loop.run_in_executor(self._executor, Engine, self.cfg)
+                self._engine = await loop.run_in_executor(self._thread, Engine, self.cfg)
             await loop.run_in_executor(
-                self._executor, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
+                self._thread, self._engine.analyze_batch, [worker.WARMUP_TEXT], None
             )
         else:
-            pool = WorkerPool(self.workers, self.cfg, self.recycle_after)
-            self._executor = pool
+            pool = self._pool = WorkerPool(self.workers, self.cfg, self.recycle_after)
             try:
                 # Ready means every worker has loaded its models, so a request's pieces never
                 # wait for a late one.
                 await pool.start(_START_S)
             except BaseException as e:
-                self._executor = None
+                self._pool = None
                 await pool.close()
                 if isinstance(e, WorkerDied):
                     msg = "detection workers failed to start (see worker log)"
@@ -206,7 +206,7 @@ class PresidioDetector:
         self._broken = False
 
     async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
-        if self._executor is None:
+        if self._thread is None and self._pool is None:
             raise DetectionError("detector is not started")
         if self._broken:
             async with self._start_lock:
@@ -252,9 +252,10 @@ class PresidioDetector:
         # (``_plan``): either way a request uses every free core.
         pieces = [(i, 0, len(t)) for i, t in enumerate(texts)]
         try:
-            if self._engine is not None:
+            if self._thread is not None:
+                assert self._engine is not None
                 fut = loop.run_in_executor(
-                    self._executor, self._engine.analyze_batch, texts, corrections
+                    self._thread, self._engine.analyze_batch, texts, corrections
                 )
             else:
                 owner = object()
@@ -264,7 +265,7 @@ class PresidioDetector:
                 self._pump()
                 fut = asyncio.gather(*(j.future for j in jobs))
             raw = await asyncio.wait_for(fut, self.timeout_s)
-            if self._engine is None:
+            if self._thread is None:
                 raw = [spans for part in raw for spans in part]
         except TimeoutError as e:
             raise DetectionError(f"detection timed out after {self.timeout_s:g}s") from e
@@ -282,7 +283,7 @@ class PresidioDetector:
         """The request's pieces, ``(text index, start, end)``, and the jobs they go in. While two
         or more workers are idle and none is waited for, a lone text is cut into as many pieces
         as workers are idle, and a small request's pieces go one (or a few) per job."""
-        idle = self._executor.idle if isinstance(self._executor, WorkerPool) else 0
+        idle = self._pool.idle if self._pool is not None else 0
         spread = idle >= 2 and not self._pending
         if spread and len(texts) == 1:
             pieces = [(0, a, b) for a, b in split_text(texts[0], idle)]
@@ -302,14 +303,16 @@ class PresidioDetector:
         """Hand waiting jobs to idle workers. While every worker is busy, jobs of concurrent
         requests wait and then go together in one call: spaCy analyzes a batch of texts faster
         than the same texts one by one, so a loaded proxy detects more per second."""
-        pool = self._executor
-        if isinstance(pool, WorkerPool) and pool.broken:  # fail now rather than at the timeout
+        pool = self._pool
+        if pool is None:
+            return
+        if pool.broken:  # fail now rather than at the timeout
             pending, self._pending = self._pending, []
             for job in pending:
                 if not job.future.done():
                     job.future.set_exception(WorkerDied("a detection worker died"))
             return
-        while self._pending and isinstance(pool, WorkerPool) and pool.idle > 0:
+        while self._pending and pool.idle > 0:
             first = self._pending.pop(0)
             batch, chars, owners, rest = [first], sum(map(len, first.texts)), {id(first.owner)}, []
             for job in self._pending:
@@ -352,14 +355,14 @@ class PresidioDetector:
         self._pump()
 
     async def _restart(self) -> None:
-        old, self._executor = self._executor, None
-        if isinstance(old, WorkerPool):
+        old, self._pool = self._pool, None
+        if old is not None:
             await old.close(timeout_s=1.0)
         await self._start_executor()
 
     async def ready(self) -> bool:
-        pool = self._executor
-        return pool is not None and not self._broken and not getattr(pool, "broken", False)
+        pool_ok = self._pool is not None and not self._pool.broken
+        return (self._thread is not None or pool_ok) and not self._broken
 
     async def flush(self) -> None:
         """Wait for the shared-cache writes under way."""
@@ -367,15 +370,16 @@ class PresidioDetector:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
     async def close(self) -> None:
-        ex, self._executor = self._executor, None
+        thread, self._thread = self._thread, None
+        pool, self._pool = self._pool, None
         pending, self._pending = self._pending, []
         for job in pending:
             if not job.future.done():
                 job.future.set_exception(DetectionError("the detector is closed"))
-        if isinstance(ex, WorkerPool):
-            await ex.close()
-        elif ex is not None:
-            await asyncio.get_running_loop().run_in_executor(None, ex.shutdown)
+        if pool is not None:
+            await pool.close()
+        if thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, thread.shutdown)
         await self.flush()
         if not self._shared_engine:
             self._engine = None

@@ -181,12 +181,12 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             if i % 3 == 0:
                 want.add(("CUSTOM_TERM", "Bluebird"))
             assert got == want
-        assert d._executor.idle == 2 and d._pending == []  # type: ignore[union-attr]
-        pids = d._executor.pids  # type: ignore[union-attr]
+        assert d._pool.idle == 2 and d._pending == []  # type: ignore[union-attr]
+        pids = d._pool.pids  # type: ignore[union-attr]
         assert len(pids) == 2 and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
         for _ in range(100):  # the loop sees the worker's socket close
-            if d._executor.broken:  # type: ignore[union-attr]
+            if d._pool.broken:  # type: ignore[union-attr]
                 break
             await asyncio.sleep(0.1)
         with pytest.raises(DetectionError):
@@ -318,7 +318,7 @@ async def test_a_timed_out_job_keeps_its_worker_until_it_answers(tmp_path: Path)
     d = build_detector(s)
     await d.start()
     try:
-        pool = d._executor  # type: ignore[attr-defined]
+        pool = d._pool  # type: ignore[attr-defined]
         d.timeout_s = 0.001  # type: ignore[attr-defined]
         long = " ".join(f"Please ask Zorblax Quentor{i} about ticket {i}." for i in range(300))
         with pytest.raises(DetectionError, match="timed out"):
@@ -350,7 +350,7 @@ async def test_a_worker_is_replaced_after_recycle_after_texts_without_a_failed_r
     d = build_detector(s)
     await d.start()
     try:
-        pool = d._executor  # type: ignore[attr-defined]
+        pool = d._pool  # type: ignore[attr-defined]
         [first] = pool.pids
         replaced = DETECTION_WORKER_EXITS.labels("replaced")._value.get()
         i = 0
