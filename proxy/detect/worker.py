@@ -7,10 +7,8 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
-from proxy.detect.corrections import Corrections
-from proxy.detect.engine import Engine, EngineConfig, SpanTuple
+from proxy.detect.engine import Engine, EngineConfig
 
-_engine: Engine | None = None
 WARMUP_TEXT = "Hi, I am Anna Schmidt, anna.schmidt@example.com, +49 30 901820. Merci, Marie Dupont."
 
 
@@ -22,26 +20,15 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def init(cfg: EngineConfig) -> None:
-    global _engine
-    threading.Thread(
-        target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="exit-with-parent"
-    ).start()
-    _engine = Engine(cfg)
-    _engine.analyze_batch([WARMUP_TEXT])
-
-
-def analyze(texts: list[str], corrections: Corrections | None) -> list[list[SpanTuple]]:
-    if _engine is None:
-        raise RuntimeError("detection worker is not initialized")
-    return _engine.analyze_batch(texts, corrections)
-
-
 def serve(conn: Connection, cfg: EngineConfig) -> None:
     """The worker's loop (``proxy.detect.pool``): load the models, say ready, then answer each
     ``("analyze", texts, corrections)`` with ``("ok", spans)`` or ``("error", exception type)``
     until the serving process sends ``None`` or closes its end."""
-    init(cfg)
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="exit-with-parent"
+    ).start()
+    engine = Engine(cfg)
+    engine.analyze_batch([WARMUP_TEXT])
     try:
         conn.send(("ready", os.getpid()))
     except OSError:  # the serving process stopped while the models loaded
@@ -55,7 +42,7 @@ def serve(conn: Connection, cfg: EngineConfig) -> None:
             break
         _, texts, corrections = msg
         try:
-            reply = ("ok", analyze(texts, corrections))
+            reply = ("ok", engine.analyze_batch(texts, corrections))
         except Exception as e:  # the type only: the message could quote the text
             reply = ("error", type(e).__name__)
         try:
