@@ -186,7 +186,7 @@ class SpecialCategoryRecognizer(OwnRecognizer):
                     ci.append(frag)
         alts = [f"(?i:{_by_first_char(ci, True)})"] if ci else []
         alts += [f"(?:{_by_first_char(cs, False)})"] if cs else []
-        self.terms: list[re.Pattern[str]] = [rx for rx in [_compile(alts, 0)] if rx is not None]
+        self.terms = _compile(alts, 0)
         self.anchor = _compile([ANCHORS[x] for x in anchor_langs if x in ANCHORS], re.IGNORECASE)
         self.topic = _compile([TOPIC[x] for x in langs if x in TOPIC], re.IGNORECASE)
         self.category = category
@@ -195,22 +195,23 @@ class SpecialCategoryRecognizer(OwnRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        out = []
-        for rx in self.terms:
-            for m in rx.finditer(text):
-                if _TITLE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
-                    continue  # a surname such as "Herr Krebs"
-                if m.group()[0].isupper() and _given_name_before(text, m.start()):
-                    continue  # a surname such as "Jennifer Gay"
-                if TOPIC_AFTER.match(text, m.end()):
-                    continue  # "cancer research", "depression statistics"
-                if self.category in ("RELIGIOUS_BELIEF", "ETHNIC_ORIGIN") and (
-                    INSTITUTION.match(text, m.end())
-                    or (m.group()[0].isupper() and _PROPER_NEXT.match(text, m.end()))
-                ):
-                    continue  # "Catholic Church", "Christian Müller", "Jewish Museum"
-                if self._anchored(text, m.start(), m.end()):
-                    out.append(RecognizerResult(self.category, m.start(), m.end(), 0.85))
+        out: list[RecognizerResult] = []
+        if self.terms is None:
+            return out
+        for m in self.terms.finditer(text):
+            if _TITLE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue  # a surname such as "Herr Krebs"
+            if m.group()[0].isupper() and _given_name_before(text, m.start()):
+                continue  # a surname such as "Jennifer Gay"
+            if TOPIC_AFTER.match(text, m.end()):
+                continue  # "cancer research", "depression statistics"
+            if self.category in ("RELIGIOUS_BELIEF", "ETHNIC_ORIGIN") and (
+                INSTITUTION.match(text, m.end())
+                or (m.group()[0].isupper() and _PROPER_NEXT.match(text, m.end()))
+            ):
+                continue  # "Catholic Church", "Christian Müller", "Jewish Museum"
+            if self._anchored(text, m.start(), m.end()):
+                out.append(RecognizerResult(self.category, m.start(), m.end(), 0.85))
         return out
 
     def _anchored(self, text: str, start: int, end: int) -> bool:
