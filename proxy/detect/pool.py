@@ -164,14 +164,8 @@ class WorkerPool:
     def _retire(self, w: _Worker) -> None:
         """Let a replaced worker go: it exits on ``None``, its process is reaped in a thread."""
         assert self._loop is not None
-        w.alive = False
-        self._loop.remove_reader(w.conn.fileno())
         self._workers.remove(w)
-        try:
-            w.conn.send(None)
-        except OSError:
-            pass
-        w.conn.close()
+        self._release(w)
         self.recycled += 1
         DETECTION_WORKER_EXITS.labels("replaced").inc()
         log.info("detection worker %s replaced after %d texts", w.proc.pid, w.texts)
@@ -183,36 +177,43 @@ class WorkerPool:
     def _died(self, w: _Worker) -> None:
         if not w.alive:
             return
-        w.alive = False
+        self._unwatch(w)
         self.broken = True
         DETECTION_WORKER_EXITS.labels("died").inc()
-        if self._loop is not None:
-            self._loop.remove_reader(w.conn.fileno())
-        err = WorkerDied("a detection worker died; the pool restarts")
-        for fut in (w.ready, w.job):
-            if fut is not None and not fut.done():
-                fut.set_exception(err)
-                fut.exception()  # retrieved: a start-up wait may already have given up
-        w.job = None
+        _fail(w, WorkerDied("a detection worker died; the pool restarts"))
         log.warning("detection worker %s exited (code %s)", w.proc.pid, w.proc.exitcode)
+
+    def _unwatch(self, w: _Worker) -> None:
+        """No more reads from this worker."""
+        if w.alive and self._loop is not None:
+            self._loop.remove_reader(w.conn.fileno())
+        w.alive = False
+
+    def _release(self, w: _Worker) -> None:
+        """Stop reading from a worker and ask it to exit (``None``, or its socket's end)."""
+        self._unwatch(w)
+        try:
+            w.conn.send(None)
+        except OSError:
+            pass
+        w.conn.close()
 
     async def close(self, timeout_s: float = 5.0) -> None:
         """Ask every worker to exit, then end those that do not in time."""
         workers, self._workers = self._workers, []
         for w in workers:
-            if w.alive and self._loop is not None:
-                self._loop.remove_reader(w.conn.fileno())
-            w.alive = False
-            for fut in (w.ready, w.job):
-                if fut is not None and not fut.done():
-                    fut.set_exception(DetectionError("the detector is closed"))
-                    fut.exception()
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
-            w.conn.close()
+            self._release(w)
+            _fail(w, DetectionError("the detector is closed"))
         await asyncio.get_running_loop().run_in_executor(None, _join, workers, timeout_s)
+
+
+def _fail(w: _Worker, err: Exception) -> None:
+    """Fail what still waits on a worker: its start-up and its job."""
+    for fut in (w.ready, w.job):
+        if fut is not None and not fut.done():
+            fut.set_exception(err)
+            fut.exception()  # retrieved: a start-up wait may already have given up
+    w.job = None
 
 
 def _join(workers: list[_Worker], timeout_s: float) -> None:
