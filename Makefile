@@ -73,6 +73,7 @@ bench: setup
 	$(BIN)/python bench/policy.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/first_chunk.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
