@@ -152,13 +152,25 @@ async def _stream(
     await resp.prepare(request)
     cr = ChunkRestorer(restorer) if restorer else None
     status, code = 200, "ok"
+    answered = False  # some content has been sent
     try:
-        async for chunk in up.chunks:
-            if cr is not None:
-                chunk = cr.process(chunk)
-            if "model" in chunk:
-                chunk["model"] = served
-            await resp.write(_event(chunk))
+        # One write per batch the backend hands over (what arrived together), except that the
+        # first chunk with content goes out the moment it is restored, before the rest of its
+        # batch is even looked at.
+        async for batch in up.chunks:
+            out: list[bytes] = []
+            for chunk in batch:
+                if cr is not None:
+                    chunk = cr.process(chunk)
+                if "model" in chunk:
+                    chunk["model"] = served
+                out.append(_event(chunk))
+                if not answered and _has_content(chunk):
+                    answered = True
+                    await resp.write(b"".join(out))
+                    out = []
+            if out:
+                await resp.write(b"".join(out))
         if cr is not None:
             last = cr.tail()
             if last is not None:
@@ -187,6 +199,17 @@ async def _stream(
             STREAM_HELD_CHARS.observe(restorer.max_hold if restorer else 0)
     await resp.write_eof()
     return resp
+
+
+def _has_content(chunk: dict[str, Any]) -> bool:
+    """Whether a chunk carries text, tool-call arguments or a refusal for the client to show."""
+    for choice in chunk.get("choices") or []:
+        if choice.get("text"):
+            return True
+        delta = choice.get("delta") or {}
+        if delta.get("content") or delta.get("refusal") or delta.get("tool_calls"):
+            return True
+    return False
 
 
 def _event(obj: dict[str, Any]) -> bytes:

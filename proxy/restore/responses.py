@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from proxy.restore.restorer import Restorer, StreamRestorer
@@ -110,14 +109,3 @@ class ChunkRestorer:
         base["choices"] = list(choices.values())
         base.pop("usage", None)
         return base
-
-
-async def restore_stream(
-    chunks: AsyncIterator[dict[str, Any]], restorer: Restorer
-) -> AsyncIterator[dict[str, Any]]:
-    cr = ChunkRestorer(restorer)
-    async for chunk in chunks:
-        yield cr.process(chunk)
-    last = cr.tail()
-    if last is not None:
-        yield last

@@ -9,11 +9,13 @@ from typing import Any, Literal, Protocol
 
 @dataclass
 class UpstreamResponse:
-    """A backend's answer: a JSON body, or a stream of parsed SSE ``data`` objects."""
+    """A backend's answer: a JSON body, or a stream of parsed SSE ``data`` objects in batches:
+    each batch holds the objects that arrived together (one network read, or the tokens a local
+    model produced while the last batch was relayed), so that a burst is relayed in one write."""
 
     status: int
     body: dict[str, Any] | None = None
-    chunks: AsyncIterator[dict[str, Any]] | None = None
+    chunks: AsyncIterator[list[dict[str, Any]]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     aclose: Callable[[], Awaitable[None]] | None = None
 

@@ -11,6 +11,7 @@ import aiohttp
 
 from proxy.route.base import BackendUnavailable, UpstreamResponse
 
+_MAX_LINE = 8 * 1024 * 1024  # an SSE line longer than this is not a model's answer
 _PATHS = {"chat.completions": "/chat/completions", "completions": "/completions",
           "embeddings": "/embeddings"}
 
@@ -94,28 +95,43 @@ def _closer(resp: aiohttp.ClientResponse):  # type: ignore[no-untyped-def]
     return aclose
 
 
-async def _sse(resp: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
-    """Parse a server-sent event stream into the JSON objects of its ``data`` fields."""
+async def _sse(resp: aiohttp.ClientResponse) -> AsyncIterator[list[dict[str, Any]]]:
+    """Parse a server-sent event stream into the JSON objects of its ``data`` fields, one list
+    per network read (a line cut by a read waits for its end; lines end in LF, CRLF is fine)."""
     data: list[str] = []
+    tail = b""
     try:
-        async for raw in resp.content:
-            line = raw.decode("utf-8").rstrip("\r\n")
-            if line.startswith("data:"):
-                data.append(line[5:].lstrip(" "))
-                continue
-            if line or not data:
-                continue
-            payload = "\n".join(data)
-            data = []
-            if payload == "[DONE]":
-                return
-            obj = json.loads(payload)
-            if isinstance(obj, dict):
-                yield obj
+        async for raw in resp.content.iter_any():
+            lines = (tail + raw).split(b"\n")
+            tail = lines.pop()
+            if len(tail) > _MAX_LINE:
+                raise BackendUnavailable("stream sent a line too long")
+            batch: list[dict[str, Any]] = []
+            for rawline in lines:
+                line = rawline.decode("utf-8").rstrip("\r")
+                if line.startswith("data:"):
+                    data.append(line[5:].lstrip(" "))
+                    continue
+                if line or not data:
+                    continue
+                payload = "\n".join(data)
+                data = []
+                if payload == "[DONE]":
+                    if batch:
+                        yield batch
+                    return
+                obj = json.loads(payload)
+                if isinstance(obj, dict):
+                    batch.append(obj)
+            if batch:
+                yield batch
+        line = tail.decode("utf-8").rstrip("\r")
+        if line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
         if data and data != ["[DONE]"]:
             obj = json.loads("\n".join(data))
             if isinstance(obj, dict):
-                yield obj
+                yield [obj]
     except (aiohttp.ClientError, TimeoutError) as e:
         raise BackendUnavailable("stream broke off") from e
     finally:

@@ -125,7 +125,7 @@ class LlamaCppBackend:
 
     async def _stream(
         self, endpoint: str, kwargs: dict[str, Any], include_usage: bool
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncIterator[list[dict[str, Any]]]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
@@ -159,14 +159,25 @@ class LlamaCppBackend:
 
         fut = loop.run_in_executor(self._pool, produce)
         try:
-            while True:
-                item = await queue.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, Exception):
-                    raise BackendUnavailable(f"local model failed: {type(item).__name__}") from item
-                item["model"] = self._cfg.model_name
-                yield item
+            done = False
+            while not done:
+                # What the model produced while the last batch was relayed goes out together.
+                items, batch = [await queue.get()], []
+                while not queue.empty():
+                    items.append(queue.get_nowait())
+                for item in items:
+                    if item is _DONE:
+                        done = True
+                        break
+                    if isinstance(item, Exception):
+                        if batch:
+                            yield batch
+                        raise BackendUnavailable(
+                            f"local model failed: {type(item).__name__}") from item
+                    item["model"] = self._cfg.model_name
+                    batch.append(item)
+                if batch:
+                    yield batch
         finally:
             cancel.set()
             await asyncio.shield(fut)

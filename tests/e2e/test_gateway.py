@@ -76,6 +76,46 @@ async def test_streaming_restores_placeholders_split_across_chunks(make_proxy, c
         assert_not_leaked(p.fake, EMAIL, NAME)
 
 
+async def test_the_first_streamed_chunk_is_forwarded_before_the_answer_is_complete(make_proxy):
+    """The provider holds the rest of its answer back until the client has the first chunk: a
+    proxy that waited for more of the answer before forwarding would never deliver it."""
+    import asyncio
+
+    from tests.fakes.fake_openai import FakeOpenAI
+
+    gate = asyncio.Event()
+    async with make_proxy(fake=FakeOpenAI(chunk_size=4, gate=gate)) as p:
+        try:
+            prompt = f"Contact {EMAIL} today."
+            stream = await p.client().chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": prompt}], stream=True)
+            chunks = stream.__aiter__()
+            first = ""
+            while not first:
+                chunk = await asyncio.wait_for(chunks.__anext__(), 30)
+                first = "".join(c.delta.content or "" for c in chunk.choices)
+            assert first == "ECHO"
+            gate.set()
+            rest = [c.delta.content or "" async for chunk in chunks for c in chunk.choices]
+            assert first + "".join(rest) == "ECHO: " + prompt
+        finally:
+            gate.set()
+
+
+@pytest.mark.parametrize("split_bytes", [1, 5])
+async def test_a_stream_cut_anywhere_by_the_network_is_relayed_whole(make_proxy, split_bytes):
+    """Events arrive cut inside lines, inside multi-byte characters and between CR and LF."""
+    from tests.fakes.fake_openai import FakeOpenAI
+
+    async with make_proxy(fake=FakeOpenAI(chunk_size=3, split_bytes=split_bytes)) as p:
+        prompt = f"Grüße an {NAME} – der Preis ist 5 €, Antwort an {EMAIL}."
+        stream = await p.client().chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": prompt}], stream=True)
+        text = "".join([c.delta.content or "" async for chunk in stream for c in chunk.choices])
+        assert text == "ECHO: " + prompt
+        assert_not_leaked(p.fake, EMAIL, NAME)
+
+
 async def test_every_field_is_protected_and_tool_arguments_restored(proxy):
     client = proxy.client()
     messages = [

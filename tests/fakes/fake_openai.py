@@ -38,6 +38,11 @@ class FakeOpenAI:
     record: bool = True
     requests: list[RecordedRequest] = field(default_factory=list)
     fail_status: int | None = None
+    # Streams: after the first content chunk, wait until this is set (a test that the proxy
+    # forwards it before the rest of the answer exists).
+    gate: asyncio.Event | None = None
+    # Streams: write the bytes in pieces of this size, CRLF line ends (odd network reads).
+    split_bytes: int | None = None
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -101,7 +106,14 @@ class FakeOpenAI:
                 "model": model}
 
         async def send(obj: dict[str, Any]) -> None:
-            await resp.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
+            event = b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
+            if self.split_bytes is None:
+                await resp.write(event)
+                return
+            event = event.replace(b"\n", b"\r\n")
+            for i in range(0, len(event), self.split_bytes):
+                await resp.write(event[i : i + self.split_bytes])
+                await asyncio.sleep(0)
 
         await send({**base, "choices": [{"index": 0, "delta": {"role": "assistant"},
                                          "finish_reason": None}]})
@@ -114,9 +126,11 @@ class FakeOpenAI:
                     {"index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]})
             finish = "tool_calls"
         else:
-            for piece in _chunks(text, self.chunk_size):
+            for i, piece in enumerate(_chunks(text, self.chunk_size)):
                 await send({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                  "finish_reason": None}]})
+                if i == 0 and self.gate is not None:
+                    await self.gate.wait()
             finish = "stop"
         await send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
