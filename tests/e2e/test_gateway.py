@@ -116,6 +116,19 @@ async def test_a_stream_cut_anywhere_by_the_network_is_relayed_whole(make_proxy,
         assert_not_leaked(p.fake, EMAIL, NAME)
 
 
+async def test_a_streamed_event_longer_than_a_network_read_is_relayed(make_proxy):
+    """One SSE line of 200 kB (a whole answer in one chunk) spans several network reads."""
+    from tests.fakes.fake_openai import FakeOpenAI
+
+    async with make_proxy(fake=FakeOpenAI(chunk_size=1_000_000)) as p:
+        prompt = "please keep this short. " * 8_000 + f"Write to {EMAIL}."
+        stream = await p.client().chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": prompt}], stream=True)
+        text = "".join([c.delta.content or "" async for chunk in stream for c in chunk.choices])
+        assert text == "ECHO: " + prompt
+        assert_not_leaked(p.fake, EMAIL)
+
+
 async def test_every_field_is_protected_and_tool_arguments_restored(proxy):
     client = proxy.client()
     messages = [
