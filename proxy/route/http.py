@@ -88,6 +88,27 @@ class HttpBackend:
         return UpstreamResponse(status=resp.status, body=data)
 
 
+def _events(lines: list[bytes], data: list[str]) -> tuple[list[dict[str, Any]], bool]:
+    """The JSON objects of the events that ``lines`` complete, and whether ``[DONE]`` came.
+    ``data`` holds the ``data`` fields of an event not finished yet, across calls."""
+    out: list[dict[str, Any]] = []
+    for raw in lines:
+        line = raw.decode("utf-8").rstrip("\r")
+        if line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+            continue
+        if line or not data:
+            continue
+        payload = "\n".join(data)
+        data.clear()
+        if payload == "[DONE]":
+            return out, True
+        obj = json.loads(payload)
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out, False
+
+
 def _closer(resp: aiohttp.ClientResponse):  # type: ignore[no-untyped-def]
     async def aclose() -> None:
         resp.release()
@@ -106,32 +127,15 @@ async def _sse(resp: aiohttp.ClientResponse) -> AsyncIterator[list[dict[str, Any
             tail = lines.pop()
             if len(tail) > _MAX_LINE:
                 raise BackendUnavailable("stream sent a line too long")
-            batch: list[dict[str, Any]] = []
-            for rawline in lines:
-                line = rawline.decode("utf-8").rstrip("\r")
-                if line.startswith("data:"):
-                    data.append(line[5:].lstrip(" "))
-                    continue
-                if line or not data:
-                    continue
-                payload = "\n".join(data)
-                data = []
-                if payload == "[DONE]":
-                    if batch:
-                        yield batch
-                    return
-                obj = json.loads(payload)
-                if isinstance(obj, dict):
-                    batch.append(obj)
+            batch, done = _events(lines, data)
             if batch:
                 yield batch
-        line = tail.decode("utf-8").rstrip("\r")
-        if line.startswith("data:"):
-            data.append(line[5:].lstrip(" "))
-        if data and data != ["[DONE]"]:
-            obj = json.loads("\n".join(data))
-            if isinstance(obj, dict):
-                yield [obj]
+            if done:
+                return
+        # A stream that ends without its last blank line (or its last line break).
+        batch, _ = _events([tail, b""], data)
+        if batch:
+            yield batch
     except (aiohttp.ClientError, TimeoutError) as e:
         raise BackendUnavailable("stream broke off") from e
     finally:
