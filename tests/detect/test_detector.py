@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,22 @@ async def test_detect_before_start_fails_closed(tmp_path: Path) -> None:
 
 async def test_timeout_fails_closed(tmp_path: Path, detector: Any) -> None:
     s = load_settings(
-        None, server={"data_dir": str(tmp_path)}, detection={"workers": 0, "timeout_s": 1e-4}
+        None, server={"data_dir": str(tmp_path)}, detection={"workers": 0, "timeout_s": 0.05}
     )
     d = PresidioDetector(s, engine=detector._engine)
     await d.start()
-    with pytest.raises(DetectionError, match="timed out"):
-        await d.detect(["A fresh text about John Smith. " * 50], TENANT)
-    await d.close()
+    # The detector's one thread is busy until the deadline has passed, so the analysis cannot
+    # win the race (a tiny timeout alone loses it when a short text is analyzed quickly).
+    busy = threading.Event()
+    assert d._thread is not None
+    held = asyncio.get_running_loop().run_in_executor(d._thread, busy.wait, 10)
+    try:
+        with pytest.raises(DetectionError, match="timed out after 0.05s"):
+            await d.detect(["A fresh text about John Smith."], TENANT)
+    finally:
+        busy.set()
+        await held
+        await d.close()
 
 
 @pytest.mark.timeout(240)
