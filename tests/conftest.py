@@ -70,6 +70,7 @@ class ProxyUnderTest:
     settings: Settings
     app: web.Application
     keys: dict[str, str] = field(default_factory=lambda: dict(TENANT_KEYS))
+    clients: list[Any] = field(default_factory=list)  # closed when the proxy stops
 
     @property
     def state(self) -> Any:
@@ -78,10 +79,20 @@ class ProxyUnderTest:
         return self.app[STATE]
 
     def client(self, tenant: str = "acme", **kw: Any) -> Any:
+        """An official OpenAI client for ``tenant``, closed when the proxy stops: an unclosed
+        one is closed by the garbage collector, which first closes its idle sockets and then,
+        from a task, aborts their transports; the loop then stops watching whatever socket
+        reuses the descriptor (a server's, say), and that server hangs."""
         import openai
 
-        return openai.AsyncOpenAI(base_url=self.base_url, api_key=self.keys[tenant],
-                                  max_retries=0, **kw)
+        client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.keys[tenant],
+                                    max_retries=0, **kw)
+        self.clients.append(client)
+        return client
+
+    async def close_clients(self) -> None:
+        for client in self.clients:
+            await client.close()
 
     @property
     def origin(self) -> str:
@@ -151,7 +162,9 @@ def make_proxy(tmp_path: Path, shared_detector: Any):  # type: ignore[no-untyped
                              engine=engine, audit_log=audit_log, backends=backends)
             runner, port = await serve_app(app)
             stack.push_async_callback(runner.cleanup)
-            yield ProxyUnderTest(f"http://127.0.0.1:{port}/v1", provider, settings, app)
+            proxy = ProxyUnderTest(f"http://127.0.0.1:{port}/v1", provider, settings, app)
+            stack.push_async_callback(proxy.close_clients)  # before the server stops
+            yield proxy
 
     return factory
 

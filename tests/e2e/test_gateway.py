@@ -192,9 +192,11 @@ async def test_unknown_or_missing_key_is_401(proxy, key):
     assert set(body["error"]) == {"message", "type", "param", "code"}
     assert body["error"]["code"] == "invalid_api_key"
     assert proxy.fake.requests == []
-    client = openai.AsyncOpenAI(base_url=proxy.base_url, api_key="sk-wrong", max_retries=0)
-    with pytest.raises(openai.AuthenticationError):
-        await client.models.list()
+    async with openai.AsyncOpenAI(
+        base_url=proxy.base_url, api_key="sk-wrong", max_retries=0
+    ) as client:
+        with pytest.raises(openai.AuthenticationError):
+            await client.models.list()
 
 
 async def test_errors_are_openai_shaped(proxy):
@@ -238,3 +240,13 @@ async def test_admin_api_needs_an_admin_key(proxy):
             assert r.status == 401
         async with s.get(url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as r:
             assert r.status == 200
+
+
+async def test_the_proxys_clients_are_closed_when_it_stops(make_proxy):
+    # A client left to the garbage collector aborts its dead connections later and can make the
+    # event loop stop watching another socket (see ProxyUnderTest.client): the fixture closes them.
+    async with make_proxy(local="none") as p:
+        clients = [p.client(), p.client("us-co")]
+        await clients[0].models.list()
+        assert not any(c.is_closed() for c in clients)
+    assert all(c.is_closed() for c in clients)

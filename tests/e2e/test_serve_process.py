@@ -30,13 +30,13 @@ async def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
             "PRIVACY_PROXY_EXTERNAL__BASE_URL": running.base_url})
         try:
             await wait_ready(port, proc, output=stderr)
-            client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1",
-                                        api_key="sk-proc", max_retries=0)
-            outs = await asyncio.gather(*[
-                client.chat.completions.create(
-                    model="gpt-4o",
-                    messages=[{"role": "user", "content": f"Write to jane{i}@example.com"}])
-                for i in range(20)])
+            async with openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1",
+                                          api_key="sk-proc", max_retries=0) as client:
+                outs = await asyncio.gather(*[
+                    client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": f"Write to jane{i}@example.com"}])
+                    for i in range(20)])
             assert all(o.choices[0].message.content.startswith("ECHO: Write to jane")
                        for o in outs)
             assert len(fake.requests) == 20

@@ -134,11 +134,15 @@ async def test_rendered_chart_configuration_serves_a_chat_request(
         async with aiohttp.ClientSession() as http, http.get(f"{origin}/readyz") as ready:
             assert ready.status == 200, await ready.text()
 
-        client = openai.AsyncOpenAI(base_url=f"{origin}/v1", api_key=TENANT_KEY, max_retries=0)
-        answer = await client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": f"Please write to {EMAIL} about the invoice."}],
-        )
+        async with openai.AsyncOpenAI(
+            base_url=f"{origin}/v1", api_key=TENANT_KEY, max_retries=0
+        ) as client:
+            answer = await client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[
+                    {"role": "user", "content": f"Please write to {EMAIL} about the invoice."}
+                ],
+            )
         assert EMAIL in (answer.choices[0].message.content or "")
         assert len(provider_fake.requests) + len(model_fake.requests) == 1
         assert EMAIL not in provider_fake.all_text()
