@@ -260,7 +260,7 @@ def test_cli_verify_export_report_and_keys(built: tuple[Settings, Clock], tmp_pa
         str(out),
     )
     assert e.returncode == 0, e.stderr
-    assert len(list(csv.DictReader(out.open()))) == 22
+    assert len(list(csv.DictReader(out.read_text().splitlines()))) == 22
     rep = _cli("audit", "report", "--config", str(cfg), "--tenant", "beta", "--format", "csv")
     assert rep.returncode == 0 and "beta,purpose,marketing copy" in rep.stdout
     h = _cli("keys", "hash", "sk-test")

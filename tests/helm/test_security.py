@@ -308,6 +308,7 @@ def gguf_server() -> Any:
     yield server
     server.shutdown()
     thread.join()
+    server.server_close()
 
 
 def _fetch_container(values: dict[str, Any]) -> dict[str, Any]:
