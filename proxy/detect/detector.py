@@ -130,6 +130,13 @@ class _Job:
     owner: object  # the request it belongs to: parts of one request are never merged
 
 
+def _fail(jobs: list[_Job], err: BaseException) -> None:
+    """Fail the jobs still waited for."""
+    for job in jobs:
+        if not job.future.done():
+            job.future.set_exception(err)
+
+
 class PresidioDetector:
     """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
 
@@ -308,9 +315,7 @@ class PresidioDetector:
             return
         if pool.broken:  # fail now rather than at the timeout
             pending, self._pending = self._pending, []
-            for job in pending:
-                if not job.future.done():
-                    job.future.set_exception(WorkerDied("a detection worker died"))
+            _fail(pending, WorkerDied("a detection worker died"))
             return
         while self._pending and pool.idle > 0:
             first = self._pending.pop(0)
@@ -333,18 +338,14 @@ class PresidioDetector:
             try:
                 fut = pool.submit(texts, first.corrections)
             except Exception as e:  # the pool is broken
-                for job in batch:
-                    if not job.future.done():
-                        job.future.set_exception(e)
+                _fail(batch, e)
                 continue
             fut.add_done_callback(functools.partial(self._finished, batch))
 
     def _finished(self, batch: list[_Job], fut: asyncio.Future[Any]) -> None:
         exc = None if fut.cancelled() else fut.exception()
         if fut.cancelled() or exc is not None:
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(exc or DetectionError("detection was cancelled"))
+            _fail(batch, exc or DetectionError("detection was cancelled"))
         else:
             raw, pos = fut.result(), 0
             for job in batch:
@@ -373,9 +374,7 @@ class PresidioDetector:
         thread, self._thread = self._thread, None
         pool, self._pool = self._pool, None
         pending, self._pending = self._pending, []
-        for job in pending:
-            if not job.future.done():
-                job.future.set_exception(DetectionError("the detector is closed"))
+        _fail(pending, DetectionError("the detector is closed"))
         if pool is not None:
             await pool.close()
         if thread is not None:
