@@ -99,7 +99,6 @@ async def admin(tmp_path: Path, detector: Any) -> Any:
     await client.close()
     await log.close()
     await d.close()
-    await d.close()
 
 
 async def test_admin_get_put_and_audit(admin: Any) -> None:
