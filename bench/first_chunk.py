@@ -36,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,13 +62,24 @@ BOUND_MS = 5.0
 console = Console()
 
 
+def ms(f: Callable[[Any], object], x: Any) -> float:
+    """Milliseconds of one call ``f(x)``."""
+    t = time.perf_counter()
+    f(x)
+    return (time.perf_counter() - t) * 1000
+
+
 def p50_ms(f: Callable[[Any], object], items: Iterable[Any]) -> float:
+    return round(statistics.median(ms(f, x) for x in items), 3)
+
+
+async def p50_ms_async(f: Callable[[Any], Awaitable[object]], items: Iterable[Any]) -> float:
     times = []
     for x in items:
         t = time.perf_counter()
-        f(x)
-        times.append(time.perf_counter() - t)
-    return round(statistics.median(times) * 1000, 3)
+        await f(x)
+        times.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(times), 3)
 
 
 def in_process(engine: Engine, prompts: list[str]) -> dict[str, Any]:
@@ -83,7 +94,7 @@ def in_process(engine: Engine, prompts: list[str]) -> dict[str, Any]:
     wins = [windows(p) for p in prompts]
     single = [w[0] for w in wins if w]
     pieces = [[p[a:b] for a, b in split_text(p, 2)] for p in prompts]
-    piece_ms = [[p50_ms(lambda t: engine.analyze_batch([t]), [x]) for x in ps] for ps in pieces]
+    piece_ms = [[ms(lambda t: engine.analyze_batch([t]), x) for x in ps] for ps in pieces]
     return {
         "prompt_words": round(statistics.median(len(p.split()) for p in prompts)),
         "whole_analysis_ms": p50_ms(lambda p: engine.analyze_batch([p]), prompts),
@@ -107,30 +118,21 @@ async def through_pool(prompts: list[str], workers: int, data_dir: Path) -> floa
     d = PresidioDetector(s)
     await d.start()
     try:
-        times = []
-        for p in prompts:
-            t = time.perf_counter()
-            await d.detect([p], tenant)
-            times.append(time.perf_counter() - t)
+        return await p50_ms_async(lambda p: d.detect([p], tenant), prompts)
     finally:
         await d.close()
-    return round(statistics.median(times) * 1000, 3)
 
 
 async def audit_append(n: int, data_dir: Path) -> float:
     s = load_settings(None, server={"data_dir": str(data_dir)})
     log = open_audit_log(s)
     await log.start()
-    times = []
+    # Request records as the audit stage writes them, made before the clock starts.
+    records = [record(log, i) for i in range(n)]
     try:
-        for i in range(n):
-            rec = record(log, i)  # a request record as the audit stage writes it
-            t = time.perf_counter()
-            await log.append(rec)
-            times.append(time.perf_counter() - t)
+        return await p50_ms_async(log.append, records)
     finally:
         await log.close()
-    return round(statistics.median(times) * 1000, 3)
 
 
 def from_overhead(path: Path) -> dict[str, Any] | None:
