@@ -81,7 +81,9 @@ class ProxyError(Exception):
         return web.json_response(self.body(), status=self.status, headers=headers)
 
 
-def error_body(message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+def error_body(
+    message: str, type_: str, code: str | None, param: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 

@@ -92,8 +92,8 @@ def serve(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for slot in range(workers):
-        spawn(slot)
+    for n in range(workers):
+        spawn(n)
     failures = 0
     while children:
         try:

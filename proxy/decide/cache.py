@@ -34,7 +34,7 @@ class DecisionCache:
             return None
         detection = input_doc.get("detection")
         entities = detection.get("entities") if isinstance(detection, dict) else None
-        if not isinstance(entities, dict):
+        if not isinstance(detection, dict) or not isinstance(entities, dict):
             return None
         if revision != self._revision:
             self._items.clear()

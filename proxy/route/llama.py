@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from proxy.config import LocalBackendConfig
 from proxy.route.base import BackendUnavailable, UpstreamResponse
@@ -28,7 +28,7 @@ _DONE = object()
 
 
 class LlamaCppBackend:
-    placement = "local"
+    placement: Literal["local"] = "local"
 
     def __init__(self, cfg: LocalBackendConfig) -> None:
         self.name = "llama_cpp"
@@ -162,7 +162,7 @@ class LlamaCppBackend:
             done = False
             while not done:
                 # What the model produced while the last batch was relayed goes out together.
-                items, batch = [await queue.get()], []
+                items, batch = [await queue.get()], list[dict[str, Any]]()
                 while not queue.empty():
                     items.append(queue.get_nowait())
                 for item in items:
