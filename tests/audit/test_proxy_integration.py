@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from proxy.audit import open_store
 from proxy.audit.signing import load_public_keys
 from proxy.audit.verify import verify_store
 from proxy.config import hash_key, load_settings
+from tests.fakes.fake_detector import FakeStoreBreakingDetector
 from tests.fakes.fake_openai import RunningFake
 from tests.serving import PG_DSN, free_port, wait_ready
 
@@ -53,30 +53,6 @@ async def _break_postgres(schema: str) -> None:
         await conn.close()
 
 
-class BreakDuringDetection:
-    """The session's real detector, which breaks the audit store while a request is being
-    detected, once armed: the store becomes unwritable in the middle of that request."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.breaker: Callable[[], Awaitable[None]] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def detect(self, texts: list[str], tenant: Any) -> Any:
-        if self.breaker is not None:
-            breaker, self.breaker = self.breaker, None
-            await breaker()
-        return await self.inner.detect(texts, tenant)
-
-
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_store_made_unwritable_during_a_request_gives_503_and_forwards_nothing(
     make_proxy: Any, shared_detector: Any, pg_schema: str, store: str
@@ -84,7 +60,7 @@ async def test_store_made_unwritable_during_a_request_gives_503_and_forwards_not
     audit: dict[str, Any] = {"store": store}
     if store == "postgres":
         audit.update(postgres_dsn=PG_DSN, postgres_schema=pg_schema)
-    detector = BreakDuringDetection(shared_detector)
+    detector = FakeStoreBreakingDetector(shared_detector)
     async with make_proxy(local="none", detector=detector, audit=audit) as p:
         client = p.client()
         ok = await client.chat.completions.create(

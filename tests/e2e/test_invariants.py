@@ -6,28 +6,10 @@ import openai
 import pytest
 
 from proxy.decide.types import Decision, Reason
+from tests.fakes.fake_engine import FakeFixedEngine
 
 EMAIL = "jane.doe@example.com"
 HEALTH = "My colleague Jane Doe was diagnosed with diabetes last year; how can I support her?"
-
-
-class FixedEngine:
-    """A policy engine that always answers the same decision (a policy written wrongly)."""
-
-    revision = "fixed"
-
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-
-    async def start(self): ...
-
-    async def close(self): ...
-
-    async def ready(self):
-        return True
-
-    async def decide(self, doc):
-        return self.decision
 
 
 @pytest.mark.parametrize("decision,content,code", [
@@ -37,7 +19,7 @@ class FixedEngine:
      HEALTH, "invariant_art9_external"),
 ])
 async def test_a_wrong_policy_cannot_send_personal_data_out(make_proxy, decision, content, code):
-    async with make_proxy(local="none", engine=FixedEngine(decision)) as p:
+    async with make_proxy(local="none", engine=FakeFixedEngine(decision)) as p:
         resp = None
         with pytest.raises(openai.PermissionDeniedError) as e:
             resp = await p.client().chat.completions.create(
@@ -49,7 +31,7 @@ async def test_a_wrong_policy_cannot_send_personal_data_out(make_proxy, decision
 
 async def test_without_personal_data_the_policy_decides(make_proxy):
     ok = Decision("external", "none", (), (Reason("no_personal_data", "clean"),))
-    async with make_proxy(local="none", engine=FixedEngine(ok)) as p:
+    async with make_proxy(local="none", engine=FakeFixedEngine(ok)) as p:
         out = await p.client().chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": "Explain bloom filters."}])
         assert out.choices[0].message.content == "ECHO: Explain bloom filters."

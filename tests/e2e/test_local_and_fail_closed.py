@@ -6,6 +6,8 @@ import openai
 import pytest
 
 from proxy.decide.types import PolicyError
+from tests.fakes.fake_detector import FakeBrokenDetector
+from tests.fakes.fake_engine import FakeBrokenEngine
 from tests.serving import free_port
 
 EMAIL = "jane.doe@example.com"
@@ -58,37 +60,6 @@ async def test_without_a_provider_key_everything_is_local(make_proxy):
         assert comp.model == "smollm2-135m-instruct"
 
 
-class BrokenDetector:
-    revision = "broken"
-
-    async def start(self): ...
-
-    async def close(self): ...
-
-    async def ready(self):
-        return False
-
-    async def detect(self, texts, tenant):
-        raise RuntimeError("detector crashed")
-
-
-class BrokenEngine:
-    revision = "broken"
-
-    def __init__(self, exc):
-        self.exc = exc
-
-    async def start(self): ...
-
-    async def close(self): ...
-
-    async def ready(self):
-        return False
-
-    async def decide(self, doc):
-        raise self.exc
-
-
 async def _refused(p, tenant="acme", status=503, code=None):
     client = p.client(tenant)
     with pytest.raises(openai.APIStatusError) as e:
@@ -105,13 +76,13 @@ async def _refused(p, tenant="acme", status=503, code=None):
 
 
 async def test_detector_failure_fails_closed(make_proxy):
-    async with make_proxy(detector=BrokenDetector()) as p:
+    async with make_proxy(detector=FakeBrokenDetector()) as p:
         await _refused(p, code="detection_failed")
 
 
 @pytest.mark.parametrize("exc", [PolicyError("POLICY_TIMEOUT", "timeout"), RuntimeError("x")])
 async def test_policy_failure_fails_closed(make_proxy, exc):
-    async with make_proxy(engine=BrokenEngine(exc)) as p:
+    async with make_proxy(engine=FakeBrokenEngine(exc)) as p:
         await _refused(p, code="policy_unavailable")
 
 
