@@ -2,167 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import hmac
 import logging
-import time
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Protocol
 
 from aiohttp import web
 
-from proxy import pipeline
-from proxy.api import handlers
-from proxy.api.handlers import STATE
+from proxy.api import handlers, health
+from proxy.api.middleware import admin_middleware, errors_middleware
 from proxy.audit.types import AuditLog
-from proxy.config import Settings, TenantConfig, hash_key
-from proxy.context import RequestContext
+from proxy.config import Settings
 from proxy.decide.types import PolicyEngine
 from proxy.detect.types import Detector
-from proxy.errors import ErrorCode, ProxyError, error_body
 from proxy.keys import load_or_create_secret
-from proxy.metrics import render
-from proxy.route.base import Backend
-from proxy.route.http import HttpBackend
+from proxy.pipeline import Components, default_pipeline
+from proxy.route.backends import Backends, build_backends
+from proxy.state import STATE, AppState
 
 log = logging.getLogger("privacy_proxy.app")
 
 
-class AppState:
-    """The components shared by every request of one serving process, created once at startup."""
+class _Component(Protocol):
+    async def start(self) -> None: ...
 
-    def __init__(
-        self,
-        settings: Settings,
-        detector: Detector,
-        engine: PolicyEngine,
-        audit_log: AuditLog,
-        backends: pipeline.Backends,
-    ) -> None:
-        self.settings = settings
-        self.detector = detector
-        self.engine = engine
-        self.audit_log = audit_log
-        self.backends = backends
-        self.stages: list[pipeline.Stage] = []
-        self._tenants = {h: t for t in settings.tenants for h in t.api_key_sha256}
-        self._admin = set(settings.admin.api_key_sha256)
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def tenant_for_key(self, key: str) -> tuple[TenantConfig, str] | None:
-        digest = hash_key(key)
-        tenant = self._tenants.get(digest)
-        return None if tenant is None else (tenant, f"key:{digest[:16]}")
-
-    def is_admin(self, key: str) -> bool:
-        digest = hash_key(key)
-        return any(hmac.compare_digest(digest, h) for h in self._admin)
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def record_failure(self, ctx: RequestContext, err: ProxyError) -> None:
-        """Best effort: a request that failed before its decision was recorded."""
-        audit = next((s for s in self.stages if isinstance(s, pipeline.Audit)), None)
-        if audit is None or err.code is ErrorCode.audit_unavailable:
-            return
-        rec = audit.record(ctx, "error")
-        rec["route"] = "deny"
-        rec["reasons"] = rec["reasons"] + [{"code": err.code.value, "text": err.message}]
-        try:
-            await asyncio.shield(self.audit_log.append(rec))
-        except Exception as e:
-            log.error("audit of a failed request failed", extra={"error": type(e).__name__})
-
-    def record_outcome(self, ctx: RequestContext, status: int, t0: float) -> None:
-        rec = {
-            "kind": "outcome",
-            "decision_id": ctx.request_id,
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "tenant": ctx.tenant.id,
-            "status": status,
-            "latency_ms": {"backend": round((time.perf_counter() - t0) * 1000, 3),
-                           "total": round((time.perf_counter() - ctx.started) * 1000, 3)},
-        }
-
-        async def append() -> None:
-            try:
-                await self.audit_log.append(rec)
-            except Exception as e:
-                log.error("audit of an outcome failed", extra={"error": type(e).__name__})
-
-        self._spawn(append())
-
-    async def drain(self) -> None:
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ProxyError as e:
-        return e.response()
-    except web.HTTPException as e:
-        if e.status < 400:
-            raise
-        code = {404: ErrorCode.not_found, 405: ErrorCode.method_not_allowed,
-                413: ErrorCode.payload_too_large}.get(e.status, ErrorCode.invalid_request)
-        return web.json_response(error_body(e.reason, "invalid_request_error", code.value),
-                                 status=e.status)
-    except asyncio.CancelledError:
-        raise
-    except Exception as e:
-        log.error("unhandled error", extra={"error": type(e).__name__})
-        return ProxyError(ErrorCode.internal_error, "internal error").response()
-
-
-@web.middleware
-async def admin_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    if request.path.startswith("/admin/"):
-        state: AppState = request.app[STATE]
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not state.is_admin(key.strip()):
-            raise ProxyError(ErrorCode.invalid_api_key, "an admin API key is required")
-    return await handler(request)
-
-
-def build_backends(settings: Settings) -> pipeline.Backends:
-    local: Backend | None = None
-    if settings.local.kind == "llama_cpp":
-        from proxy.route.llama import LlamaCppBackend
-
-        local = LlamaCppBackend(settings.local)
-    elif settings.local.kind == "openai_compatible":
-        assert settings.local.base_url
-        key = settings.local.api_key.get_secret_value() if settings.local.api_key else None
-        local = HttpBackend(name="openai_compatible", placement="local",
-                            base_url=settings.local.base_url, api_key=key,
-                            region=settings.local.region, timeout_s=settings.local.timeout_s,
-                            model=settings.local.model_name)
-    external: Backend | None = None
-    if settings.external.enabled:
-        assert settings.external.api_key is not None
-        external = HttpBackend(name=settings.external.name, placement="external",
-                               base_url=settings.external.base_url,
-                               api_key=settings.external.api_key.get_secret_value(),
-                               region=_provider_region(settings),
-                               timeout_s=settings.external.timeout_s)
-    return pipeline.Backends(local=local, external=external)
-
-
-def _provider_region(settings: Settings) -> str:
-    import json
-
-    data = settings.policy.path / "data.json"
-    try:
-        providers = json.loads(data.read_text()).get("providers", {})
-        return str(providers.get(settings.external.name, {}).get("region", "unknown"))
-    except (OSError, ValueError, AttributeError):
-        return "unknown"
+    async def close(self) -> None: ...
 
 
 def create_app(
@@ -171,7 +34,7 @@ def create_app(
     detector: Detector | None = None,
     engine: PolicyEngine | None = None,
     audit_log: AuditLog | None = None,
-    backends: pipeline.Backends | None = None,
+    backends: Backends | None = None,
 ) -> web.Application:
     """Build the application. Components may be injected (tests); by default they come from
     ``settings``. Nothing starts until the app's startup runs."""
@@ -190,10 +53,10 @@ def create_app(
                           client_max_size=settings.server.max_body_bytes)
     app[STATE] = state
     app.router.add_routes(handlers.routes())
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
     if settings.metrics.enabled:
-        app.router.add_get("/metrics", metrics)
+        app.router.add_get("/metrics", health.metrics)
     _admin_routes(app, state)
     app.cleanup_ctx.append(_lifecycle)
     return app
@@ -207,23 +70,24 @@ def _admin_routes(app: web.Application, state: AppState) -> None:
     app.router.add_routes(detect_routes(state.detector, state.audit_log, state.settings))
 
 
-async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     state = app[STATE]
     s = state.settings
     s.server.data_dir.mkdir(parents=True, exist_ok=True)
     key = (s.pseudonym.key.get_secret_value().encode() if s.pseudonym.key
            else load_or_create_secret(s.server.data_dir / "pseudonym.key"))
-    started: list[Any] = []
+    started: list[_Component] = []
     try:
         # The audit log starts last: its heartbeat runs on the loop, which model loading stalls.
-        backends = [b for b in (state.backends.local, state.backends.external) if b is not None]
-        for comp in (state.engine, state.detector, *backends, state.audit_log):
+        comps: list[_Component] = [state.engine, state.detector, *state.backends.all(),
+                                   state.audit_log]
+        for comp in comps:
             # Closed on the way out even when its start is cut short (a SIGTERM while the
             # detection workers load): close() undoes whatever part of start() ran.
             started.append(comp)
             await comp.start()
-        state.stages = pipeline.default_stages(s, state.detector, state.engine,
-                                               state.audit_log, state.backends, key)
+        state.pipeline = default_pipeline(Components(
+            s, state.detector, state.engine, state.audit_log, state.backends, key))
         if state.backends.external is None:
             log.warning("no external provider key configured: every request is served by the "
                         "local model (set OPENAI_API_KEY or external.api_key to enable the "
@@ -234,38 +98,10 @@ async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
             "policy_engine": s.policy.engine, "audit_store": s.audit.store})
         yield
     finally:
-        await state.drain()
+        if state.pipeline is not None:
+            await state.pipeline.drain()
         for comp in reversed(started):
             try:
                 await comp.close()
             except Exception as e:
                 log.error("error while closing", extra={"error": type(e).__name__})
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    checks: dict[str, bool] = {}
-    for name, comp in (("detector", state.detector), ("policy", state.engine),
-                       ("audit", state.audit_log)):
-        try:
-            checks[name] = bool(await comp.ready())
-        except Exception:
-            checks[name] = False
-    if state.backends.local is not None:
-        try:
-            ok = bool(await state.backends.local.ready())
-        except Exception:
-            ok = False
-        checks["local_model"] = ok
-    ok = all(checks.values())
-    return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
-                             status=200 if ok else 503)
-
-
-async def metrics(request: web.Request) -> web.Response:
-    body, ctype = render()
-    return web.Response(body=body, headers={"Content-Type": ctype})

@@ -6,14 +6,7 @@ import argparse
 import os
 import sys
 
-from proxy.config import ConfigError, Settings, load_settings
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    try:
-        return load_settings(getattr(args, "config", None))
-    except ConfigError as e:
-        sys.exit(str(e))
+from proxy.config import settings_from
 
 
 def _serve(args: argparse.Namespace) -> int:

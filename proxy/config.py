@@ -8,8 +8,10 @@ it empty. A configuration that does not validate refuses to start, naming each b
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -323,6 +325,15 @@ class ConfigError(Exception):
 
 def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings a command names with ``--config`` (or the defaults); exit with the message if
+    they do not validate."""
+    try:
+        return load_settings(getattr(args, "config", None))
+    except ConfigError as e:
+        sys.exit(str(e))
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:

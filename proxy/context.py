@@ -1,24 +1,52 @@
-"""RequestContext: everything one request carries through the pipeline."""
+"""RequestContext: everything one request carries through the pipeline, and what it gives back."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.api.endpoint import Endpoint
 from proxy.api.extract import Extracted
 from proxy.config import TenantConfig
 from proxy.decide.types import Decision
 from proxy.detect.types import Span
 from proxy.errors import ProxyError
-from proxy.route.base import Backend
+from proxy.route.base import Backend, UpstreamResponse
 from proxy.transform.vault import Vault
+
+
+@dataclass
+class Answer:
+    """The backend's answer once restored: a JSON body, or a stream of event batches (events that
+    arrived together, sent together). ``code`` labels the outcome in metrics."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    events: AsyncIterator[list[dict[str, Any]]] | None = None
+    code: str = "ok"
+
+
+async def _nothing() -> None:
+    return None
+
+
+@dataclass
+class Reply:
+    """What the client gets: a JSON body, or a stream of bytes to write one item at a time.
+    ``close`` is awaited once the reply was sent, or abandoned by a client that went away."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    stream: AsyncIterator[bytes] | None = None
+    close: Callable[[], Awaitable[None]] = _nothing
 
 
 @dataclass
 class RequestContext:
     request_id: str
-    endpoint: str
+    api: Endpoint
     body: dict[str, Any]
     tenant: TenantConfig
     principal: str
@@ -29,9 +57,17 @@ class RequestContext:
     denial: ProxyError | None = None
     vault: Vault | None = None
     backend: Backend | None = None
-    value_digests: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    audited: bool = False
+    audited: bool = False  # the decision is in the audit log
+    routed_at: float | None = None  # when the backend was called
+    upstream: UpstreamResponse | None = None
+    answer: Answer | None = None
+    reply: Reply | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """OpenAI's name of the endpoint (``chat.completions``), as records and metrics say it."""
+        return self.api.name
 
     @property
     def model_requested(self) -> str:

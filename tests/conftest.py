@@ -74,7 +74,7 @@ class ProxyUnderTest:
 
     @property
     def state(self) -> Any:
-        from proxy.api.handlers import STATE
+        from proxy.state import STATE
 
         return self.app[STATE]
 

@@ -1,34 +1,23 @@
-"""Thin OpenAI-compatible handlers: authenticate, run the pipeline, route, restore, answer."""
+"""The HTTP side: a request becomes a request context (tenant, body, endpoint), the pipeline runs
+it, and its reply goes back as JSON or as an event stream with the proxy's headers."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from proxy import pipeline
-from proxy.api.extract import CHAT, COMPLETIONS, EMBEDDINGS
+from proxy.api.endpoint import Endpoint
+from proxy.api.endpoints import ENDPOINTS
 from proxy.config import TenantConfig
-from proxy.context import RequestContext
-from proxy.errors import ErrorCode, ProxyError, error_body
+from proxy.context import Reply, RequestContext
+from proxy.errors import ErrorCode, ProxyError
 from proxy.logs import request_id
-from proxy.metrics import REQUEST_SECONDS, REQUESTS, STREAM_HELD_CHARS
-from proxy.restore.responses import ChunkRestorer, restore_body
-from proxy.restore.restorer import Restorer
-from proxy.route.base import BackendUnavailable, UpstreamResponse
-
-if TYPE_CHECKING:
-    from proxy.app import AppState
-
-log = logging.getLogger("privacy_proxy.api")
-
-STATE: web.AppKey[AppState] = web.AppKey("state")
+from proxy.state import STATE, AppState
 
 HDR_ROUTE = "x-privacy-proxy-route"
 HDR_DECISION = "x-privacy-proxy-decision-id"
@@ -48,7 +37,7 @@ def authenticate(state: AppState, request: web.Request) -> tuple[TenantConfig, s
     return found
 
 
-async def read_body(request: web.Request) -> dict[str, Any]:
+async def read_body(request: web.Request, limit: int) -> dict[str, Any]:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as e:
@@ -66,158 +55,56 @@ async def read_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _headers(ctx: RequestContext) -> dict[str, str]:
-    route = ctx.decision.route if ctx.decision else "deny"
-    if ctx.denial is not None:
-        route = "deny"
-    h = {HDR_DECISION: ctx.request_id, HDR_ROUTE: route, HDR_TIMING: ctx.timing_header()}
-    if ctx.backend is not None and ctx.denial is None:
-        h[HDR_MODEL] = ctx.backend.served_model(ctx.model_requested)
+def headers(ctx: RequestContext) -> dict[str, str]:
+    """The decision id and stage timings; the route (and model) once the decision is recorded."""
+    h = {HDR_DECISION: ctx.request_id, HDR_TIMING: ctx.timing_header()}
+    if ctx.audited and ctx.decision is not None:
+        h[HDR_ROUTE] = "deny" if ctx.denial is not None else ctx.decision.route
+        if ctx.backend is not None and ctx.denial is None:
+            h[HDR_MODEL] = ctx.backend.served_model(ctx.model_requested)
     return h
 
 
-def make_handler(endpoint: str):  # type: ignore[no-untyped-def]
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+async def send(request: web.Request, ctx: RequestContext, reply: Reply) -> web.StreamResponse:
+    hdrs = headers(ctx)
+    if reply.stream is None:
+        await reply.close()
+        return web.json_response(reply.body, status=reply.status, headers=hdrs, dumps=_dumps)
+    resp = web.StreamResponse(status=reply.status, headers={
+        **hdrs, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    try:
+        await resp.prepare(request)
+        async for data in reply.stream:
+            await resp.write(data)
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass  # the client went away: closing the reply records that
+    finally:
+        await reply.close()
+    return resp
+
+
+def endpoint_handler(api: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
-        state: AppState = request.app[STATE]
+        state = request.app[STATE]
+        assert state.pipeline is not None, "the app has not started"
         tenant, principal = authenticate(state, request)
-        body = await read_body(request)
-        ctx = RequestContext(request_id=uuid.uuid4().hex, endpoint=endpoint, body=body,
-                             tenant=tenant, principal=principal)
+        body = await read_body(request, state.settings.server.max_body_bytes)
+        ctx = RequestContext(request_id=uuid.uuid4().hex, api=api, body=body, tenant=tenant,
+                             principal=principal)
         request_id.set(ctx.request_id)
-        try:
-            await pipeline.run(state.stages, ctx)
-        except ProxyError as e:
-            if not ctx.audited:
-                await state.record_failure(ctx, e)
-            REQUESTS.labels(endpoint, "deny", e.code.value).inc()
-            log.info("request refused", extra={"code": e.code.value, "tenant": tenant.id})
-            return e.response(headers=_headers(ctx))
-        return await forward(state, request, ctx)
+        reply = await state.pipeline.run(ctx)
+        return await send(request, ctx, reply)
 
     return handler
 
 
-async def forward(state: AppState, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
-    backend = ctx.backend
-    assert backend is not None and ctx.decision is not None
-    route = ctx.decision.route
-    t0 = time.perf_counter()
-    try:
-        up = await backend.call(ctx.endpoint, ctx.body)
-    except BackendUnavailable as e:
-        code = (ErrorCode.local_backend_unavailable if backend.placement == "local"
-                else ErrorCode.external_backend_unavailable)
-        err = ProxyError(code, f"the {backend.placement} model is unavailable")
-        log.warning("backend unavailable", extra={"backend": backend.name, "error": str(e)})
-        state.record_outcome(ctx, err.status, t0)
-        REQUESTS.labels(ctx.endpoint, route, code.value).inc()
-        return err.response(headers=_headers(ctx))
-    restorer = Restorer(ctx.vault) if ctx.vault else None
-    headers = _headers(ctx)
-    if up.chunks is not None:
-        return await _stream(state, request, ctx, up, restorer, headers, t0)
-    body = up.body or {}
-    if up.status >= 400:
-        if not isinstance(body.get("error"), dict):
-            body = error_body("the upstream provider returned an error", "server_error",
-                              ErrorCode.upstream_error.value)
-        state.record_outcome(ctx, up.status, t0)
-        REQUESTS.labels(ctx.endpoint, route, ErrorCode.upstream_error.value).inc()
-        return web.json_response(body, status=up.status, headers=headers)
-    if restorer is not None and ctx.endpoint != EMBEDDINGS:
-        body = restore_body(body, restorer)
-    if "model" in body:
-        body["model"] = backend.served_model(ctx.model_requested)
-    state.record_outcome(ctx, up.status, t0)
-    REQUESTS.labels(ctx.endpoint, route, "ok").inc()
-    REQUEST_SECONDS.labels(route).observe(time.perf_counter() - ctx.started)
-    return web.json_response(body, status=up.status, headers=headers,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
-
-
-async def _stream(
-    state: AppState,
-    request: web.Request,
-    ctx: RequestContext,
-    up: UpstreamResponse,
-    restorer: Restorer | None,
-    headers: dict[str, str],
-    t0: float,
-) -> web.StreamResponse:
-    assert up.chunks is not None and ctx.backend is not None and ctx.decision is not None
-    route = ctx.decision.route
-    served = ctx.backend.served_model(ctx.model_requested)
-    resp = web.StreamResponse(status=200, headers={
-        **headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-    await resp.prepare(request)
-    cr = ChunkRestorer(restorer) if restorer else None
-    status, code = 200, "ok"
-    answered = False  # some content has been sent
-    try:
-        # One write per batch the backend hands over (what arrived together), except that the
-        # first chunk with content goes out the moment it is restored, before the rest of its
-        # batch is even looked at.
-        async for batch in up.chunks:
-            out: list[bytes] = []
-            for chunk in batch:
-                if cr is not None:
-                    chunk = cr.process(chunk)
-                if "model" in chunk:
-                    chunk["model"] = served
-                out.append(_event(chunk))
-                if not answered and _has_content(chunk):
-                    answered = True
-                    await resp.write(b"".join(out))
-                    out = []
-            if out:
-                await resp.write(b"".join(out))
-        if cr is not None:
-            last = cr.tail()
-            if last is not None:
-                await resp.write(_event(last))
-        await resp.write(b"data: [DONE]\n\n")
-    except BackendUnavailable:
-        status, code = 502, ErrorCode.upstream_error.value
-        err = error_body("the model stream broke off", "server_error", code)
-        try:
-            await resp.write(_event(err))
-        except ConnectionResetError:
-            pass
-    except (ConnectionResetError, asyncio.CancelledError):
-        status, code = 499, "client_closed"
-        raise
-    finally:
-        if up.aclose is not None:
-            await up.aclose()
-        aclose = getattr(up.chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        state.record_outcome(ctx, status, t0)
-        REQUESTS.labels(ctx.endpoint, route, code).inc()
-        REQUEST_SECONDS.labels(route).observe(time.perf_counter() - ctx.started)
-        if cr is not None:
-            STREAM_HELD_CHARS.observe(restorer.max_hold if restorer else 0)
-    await resp.write_eof()
-    return resp
-
-
-def _has_content(chunk: dict[str, Any]) -> bool:
-    """Whether a chunk carries text, tool-call arguments or a refusal for the client to show."""
-    for choice in chunk.get("choices") or []:
-        if choice.get("text"):
-            return True
-        delta = choice.get("delta") or {}
-        if delta.get("content") or delta.get("refusal") or delta.get("tool_calls"):
-            return True
-    return False
-
-
-def _event(obj: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
-
-
 async def models(request: web.Request) -> web.Response:
-    state: AppState = request.app[STATE]
+    state = request.app[STATE]
     tenant, _ = authenticate(state, request)
     names: list[tuple[str, str]] = []
     if state.backends.local is not None:
@@ -232,9 +119,5 @@ async def models(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    return [
-        web.post("/v1/chat/completions", make_handler(CHAT)),
-        web.post("/v1/completions", make_handler(COMPLETIONS)),
-        web.post("/v1/embeddings", make_handler(EMBEDDINGS)),
-        web.get("/v1/models", models),
-    ]
+    return [*(web.post(api.path, endpoint_handler(api)) for api in ENDPOINTS),
+            web.get("/v1/models", models)]

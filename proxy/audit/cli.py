@@ -23,16 +23,9 @@ from rich.table import Table
 
 from proxy.audit.log import MerkleAuditLog
 from proxy.audit.types import AuditError
-from proxy.config import ConfigError, Settings, hash_key, load_settings
+from proxy.config import Settings, hash_key, settings_from
 
 err = Console(stderr=True)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    try:
-        return load_settings(args.config)
-    except ConfigError as e:
-        sys.exit(str(e))
 
 
 def _common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -174,7 +167,7 @@ def _verify(args: argparse.Namespace) -> int:
     from proxy.audit.signing import load_public_keys
     from proxy.audit.verify import read_checkpoint_file, verify_bundle, verify_store
 
-    settings = _settings(args)
+    settings = settings_from(args)
     keys_file = args.public_keys or settings.signing_key_dir / "keys.json"
     if args.proof:
         try:
@@ -230,7 +223,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _checkpoint(args: argparse.Namespace) -> int:
     from proxy.audit.verify import checkpoint_file
 
-    settings = _settings(args)
+    settings = settings_from(args)
 
     async def go() -> dict[str, str]:
         async with writer(settings) as log:
@@ -247,7 +240,7 @@ def _checkpoint(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from proxy.audit.export import iter_records
 
-    settings = _settings(args)
+    settings = settings_from(args)
     since, until = _time_arg(args.since), _time_arg(args.until)
 
     async def go(reader: Any) -> int:
@@ -285,7 +278,7 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from proxy.audit.export import art30_report, tenant_of
 
-    settings = _settings(args)
+    settings = settings_from(args)
     tenants = [args.tenant] if args.tenant else [t.id for t in settings.tenants]
     if not tenants:
         sys.exit("no tenant given and none configured")
@@ -316,7 +309,7 @@ def _report(args: argparse.Namespace) -> int:
 def _subject(args: argparse.Namespace) -> int:
     from proxy.audit.export import subject_bundle, subject_digests
 
-    settings = _settings(args)
+    settings = settings_from(args)
     if not (args.email or args.phone or args.value):
         sys.exit("give at least one --email, --phone or --value")
 
@@ -356,7 +349,7 @@ def prune_specs(settings: Settings, now: float) -> list[Any]:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from(args)
 
     async def go() -> list[int]:
         async with writer(settings) as log:
@@ -373,7 +366,7 @@ def _keys_hash(args: argparse.Namespace) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from(args)
 
     async def go() -> str:
         async with writer(settings) as log:
@@ -389,7 +382,7 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 def _keys_list(args: argparse.Namespace) -> int:
     from proxy.audit.signing import KeyRing
 
-    ring = KeyRing(_settings(args).signing_key_dir)
+    ring = KeyRing(settings_from(args).signing_key_dir)
     ring.ensure()
     table = Table("key id", "not before", "not after", "status")
     for k in ring.public_keys():

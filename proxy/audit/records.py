@@ -7,6 +7,11 @@ given: it never sees a raw value because the request path passes only ``digest(v
 ``value_digests``; ``validate`` rejects a record whose ``value_digests`` are not digests, whose
 ``entities`` are not type counts, or that holds an e-mail address anywhere, so a value put there by
 mistake fails the request instead of being written.
+
+The request path's records have one builder each, used by the pipeline and by tests alike:
+``request_record`` (the decision, committed before anything is forwarded), ``outcome_record`` (how
+the answer ended, committed before the client sees that end) and ``failure_record`` (a request that
+failed before its decision was recorded).
 """
 
 from __future__ import annotations
@@ -15,16 +20,23 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
 from proxy.audit.types import AuditError
+from proxy.detect.types import SPECIAL_CATEGORIES
 from proxy.keys import load_or_create_secret
+
+if TYPE_CHECKING:
+    from proxy.context import RequestContext
+    from proxy.errors import ProxyError
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ENTITY = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
@@ -209,3 +221,73 @@ def from_row(row: dict[str, str]) -> tuple[dict[str, Any], str]:
     if row.get("extra"):
         rec.update(json.loads(row["extra"]))
     return leaf_object(int(row["index"]), row["logged_at"], rec), row["leaf_hash"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def request_record(
+    ctx: RequestContext, status: str, digest: Callable[[str], str]
+) -> dict[str, Any]:
+    """The decision on one request (``status``: forwarded, denied, error). ``digest`` is the audit
+    log's keyed HMAC: detected values appear as their digests only."""
+    d = ctx.decision
+    backend = ctx.backend if ctx.denial is None else None
+    digests: set[str] = set()
+    if ctx.extracted is not None:
+        # TextField.text keeps the original text; the transform wrote the request body only.
+        for spans, text in zip(ctx.spans, ctx.extracted.texts(), strict=False):
+            for s in spans:
+                digests.add(digest(text[s.start:s.end]))
+    transfer = None
+    if backend is not None and backend.placement == "external" and d is not None:
+        transfer = d.extra.get("transfer_mechanism")
+    return {
+        "kind": "request",
+        "decision_id": ctx.request_id,
+        "time": _now(),
+        "tenant": ctx.tenant.id,
+        "principal": ctx.principal,
+        "endpoint": ctx.endpoint,
+        "model_requested": ctx.model_requested,
+        "model_served": backend.served_model(ctx.model_requested) if backend else None,
+        "route": d.route if d else "deny",
+        "transform": d.transform if d else "none",
+        "entities": ctx.entity_counts(),
+        "art9": any(s.entity_type in SPECIAL_CATEGORIES for sp in ctx.spans for s in sp),
+        "policy_revision": d.revision if d else "",
+        "reasons": [{"code": r.code, "text": r.text} for r in (d.reasons if d else ())],
+        "backend": backend.name if backend else None,
+        "backend_region": backend.region if backend else None,
+        "transfer_mechanism": transfer,
+        "status": status,
+        "latency_ms": {k: round(v, 3) for k, v in ctx.timings_ms.items()},
+        "value_digests": sorted(digests),
+    }
+
+
+def failure_record(
+    ctx: RequestContext, err: ProxyError, digest: Callable[[str], str]
+) -> dict[str, Any]:
+    """A request that failed before its decision was recorded: refused, with the error's code."""
+    rec = request_record(ctx, "error", digest)
+    rec["route"] = "deny"
+    rec["reasons"] = rec["reasons"] + [{"code": err.code.value, "text": err.message}]
+    return rec
+
+
+def outcome_record(ctx: RequestContext, status: int) -> dict[str, Any]:
+    """How a forwarded request ended: the HTTP status the client got (499: it went away), the
+    time from the backend call and in all."""
+    now = time.perf_counter()
+    since_route = ctx.routed_at if ctx.routed_at is not None else ctx.started
+    return {
+        "kind": "outcome",
+        "decision_id": ctx.request_id,
+        "time": _now(),
+        "tenant": ctx.tenant.id,
+        "status": status,
+        "latency_ms": {"backend": round((now - since_route) * 1000, 3),
+                       "total": round((now - ctx.started) * 1000, 3)},
+    }

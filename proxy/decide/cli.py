@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from proxy.cli import settings_from
+    from proxy.config import settings_from
 
     return settings_from(args)
 

@@ -212,7 +212,7 @@ class PresidioDetector:
             log.info("detection workers ready: %d processes", len(pool.pids))
         self._broken = False
 
-    async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
+    async def detect(self, texts: list[str], tenant: TenantConfig, keys: list[str | None] | None = None) -> list[list[Span]]:  # noqa: E501
         if self._thread is None and self._pool is None:
             raise DetectionError("detector is not started")
         if self._broken:

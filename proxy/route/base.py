@@ -19,6 +19,15 @@ class UpstreamResponse:
     headers: dict[str, str] = field(default_factory=dict)
     aclose: Callable[[], Awaitable[None]] | None = None
 
+    async def close(self) -> None:
+        """Release the connection and stop the stream (a local model stops generating); safe to
+        call more than once, and on a stream never read."""
+        if self.aclose is not None:
+            await self.aclose()
+        aclose = getattr(self.chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
 
 class BackendUnavailable(Exception):
     """The backend cannot be reached or failed before answering."""
@@ -27,15 +36,25 @@ class BackendUnavailable(Exception):
 class Backend(Protocol):
     """A model server the proxy forwards to.
 
-    ``call`` sends one OpenAI request body (already transformed) for ``endpoint``
-    (``chat.completions``, ``completions`` or ``embeddings``) and returns the answer; it raises
-    BackendUnavailable when nothing could be obtained. ``model`` is what the backend is asked for
-    and what the client is told answered.
+    ``call`` sends one OpenAI request body (already transformed) for ``endpoint``, OpenAI's name of
+    the resource (``chat.completions``, ``completions``, ``embeddings``; an OpenAI-compatible
+    server has it at ``/`` + the name with dots as slashes), and returns the answer; it raises
+    BackendUnavailable when nothing could be obtained. ``served_model`` is what the backend is
+    asked for and what the client is told answered.
     """
 
-    name: str
-    placement: Literal["local", "external"]
-    region: str
+    @property
+    def name(self) -> str:
+        """Names the backend in audit records and logs."""
+        ...
+
+    @property
+    def placement(self) -> Literal["local", "external"]: ...
+
+    @property
+    def region(self) -> str:
+        """Where the backend processes data, as audit records report it."""
+        ...
 
     async def start(self) -> None: ...
 

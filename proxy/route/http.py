@@ -4,7 +4,7 @@ llama-cpp-python's server or vLLM on the local route."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
 import aiohttp
@@ -12,8 +12,6 @@ import aiohttp
 from proxy.route.base import BackendUnavailable, UpstreamResponse
 
 _MAX_LINE = 8 * 1024 * 1024  # an SSE line longer than this is not a model's answer
-_PATHS = {"chat.completions": "/chat/completions", "completions": "/completions",
-          "embeddings": "/embeddings"}
 
 
 class HttpBackend:
@@ -68,7 +66,7 @@ class HttpBackend:
         assert self._session is not None, "backend not started"
         if self._model:
             body = {**body, "model": self._model}
-        url = self._base + _PATHS[endpoint]
+        url = f"{self._base}/{endpoint.replace('.', '/')}"
         try:
             resp = await self._session.post(url, json=body)
         except (aiohttp.ClientError, TimeoutError) as e:
@@ -109,7 +107,7 @@ def _events(lines: list[bytes], data: list[str]) -> tuple[list[dict[str, Any]], 
     return out, False
 
 
-def _closer(resp: aiohttp.ClientResponse):  # type: ignore[no-untyped-def]
+def _closer(resp: aiohttp.ClientResponse) -> Callable[[], Awaitable[None]]:
     async def aclose() -> None:
         resp.release()
 

@@ -43,4 +43,4 @@ class FakeStoreBreakingDetector:
         if self.breaker is not None:
             breaker, self.breaker = self.breaker, None
             await breaker()
-        return await self.inner.detect(texts, tenant)
+        return await self.inner.detect(texts, tenant, keys=keys)

@@ -1,0 +1,14 @@
+"""The OpenAI endpoints the proxy serves: one adapter module each (see ``proxy.api.endpoint``),
+registered here, one line each."""
+
+from __future__ import annotations
+
+from proxy.api.chat import CHAT_COMPLETIONS, COMPLETIONS
+from proxy.api.embeddings import EMBEDDINGS
+from proxy.api.endpoint import Endpoint
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    CHAT_COMPLETIONS,
+    COMPLETIONS,
+    EMBEDDINGS,
+)

@@ -1,0 +1,37 @@
+"""``/healthz`` (the process answers), ``/readyz`` (every component is ready) and ``/metrics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from proxy.metrics import render
+from proxy.state import STATE
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _ready(comp: Any) -> bool:
+    try:
+        return bool(await comp.ready())
+    except Exception:
+        return False
+
+
+async def readyz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    checks = {"detector": await _ready(state.detector), "policy": await _ready(state.engine),
+              "audit": await _ready(state.audit_log)}
+    if state.backends.local is not None:
+        checks["local_model"] = await _ready(state.backends.local)
+    ok = all(checks.values())
+    return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
+                             status=200 if ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body, ctype = render()
+    return web.Response(body=body, headers={"Content-Type": ctype})
