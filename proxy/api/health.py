@@ -1,4 +1,10 @@
-"""``/healthz`` (the process answers), ``/readyz`` (every component is ready) and ``/metrics``."""
+"""``/healthz`` (the process answers), ``/readyz`` (it can serve) and ``/metrics``.
+
+Ready means every request could be served or refused as it should: the detector is loaded, the
+policy is loaded, the audit store accepts writes. The local model is reported too, but one that is
+down does not make the proxy unready: the requests that must stay local fail closed one by one
+(503 ``local_backend_unavailable``) while everything else is served.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from aiohttp import web
 
 from proxy.metrics import render
 from proxy.state import STATE
+
+REQUIRED = ("detector", "policy", "audit")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -27,7 +35,7 @@ async def readyz(request: web.Request) -> web.Response:
               "audit": await _ready(state.audit_log)}
     if state.backends.local is not None:
         checks["local_model"] = await _ready(state.backends.local)
-    ok = all(checks.values())
+    ok = all(checks[name] for name in REQUIRED)
     return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
                              status=200 if ok else 503)
 

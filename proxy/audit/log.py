@@ -54,6 +54,7 @@ class MerkleAuditLog:
         self._queue: asyncio.Queue[_Op] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
+        self._last_commit_failed = False
 
     async def start(self, announce: bool = True) -> None:
         """Open the store and start writing; ``announce`` signs a ``start`` checkpoint."""
@@ -84,8 +85,16 @@ class MerkleAuditLog:
         return self._digest(value)
 
     async def ready(self) -> bool:
+        """Running, commits go through and the store's write probe passes. After a failed commit
+        (the heartbeat commits every ``interval_s / 4``, so a store that fails on disk, full say,
+        shows here) a commit is tried now: ready again as soon as the store is."""
         if not self._started or any(t.done() for t in self._tasks):
             return False
+        if self._last_commit_failed:
+            try:
+                await self.checkpoint("interval")
+            except AuditError:
+                return False
         return await self.store.ready()
 
     async def close(self, stop: bool = True) -> None:
@@ -163,12 +172,14 @@ class MerkleAuditLog:
         try:
             indexes = await self.store.write(records, reason, prune)
         except Exception as e:
+            self._last_commit_failed = True
             err = e if isinstance(e, AuditError) else AuditError(f"audit commit failed: {e!r}")
             log.error("audit commit failed", extra={"error": str(err)})
             for op in ops:
                 if not op.fut.done():
                     op.fut.set_exception(err)
             return
+        self._last_commit_failed = False
         pos = 0
         for op in ops:
             k = len(indexes) - pos if op.prune else len(op.records)

@@ -185,21 +185,25 @@ class PostgresStore:
         return len(idx)
 
     async def ready(self) -> bool:
-        """The store accepts a leaf: a probe insert, rolled back (no lock taken, nothing kept)."""
+        """The store accepts what a commit writes: a probe of every write, rolled back (no
+        sequencer lock taken, nothing kept; the head's row lock is waited for 2 s at most)."""
         if self._pool is None:
             return False
         try:
             async with self._pool.acquire(timeout=5) as c:
-                for table in ("head", "digests", "checkpoints"):
-                    await c.fetch(f"SELECT * FROM {table} LIMIT 0", timeout=5)
                 tr = c.transaction()
                 await tr.start()
                 try:
-                    await c.execute(
+                    await c.execute("SET LOCAL lock_timeout = '2s'", timeout=5)
+                    for sql in (
                         "INSERT INTO leaves (idx, logged_at, kind, leaf_hash)"
                         " VALUES (-1, '', 'probe', ''::bytea)",
-                        timeout=5,
-                    )
+                        "INSERT INTO digests (digest, idx) VALUES ('probe', -1)",
+                        "INSERT INTO checkpoints (id, size, key_id, body, signature)"
+                        " VALUES (-1, 0, 'probe', ''::bytea, ''::bytea)",
+                        "UPDATE head SET size = size WHERE id = 1",
+                    ):
+                        await c.execute(sql, timeout=5)
                 finally:
                     await tr.rollback()
         except _ERRORS:

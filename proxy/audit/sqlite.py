@@ -21,6 +21,7 @@ from proxy.audit.types import AuditError
 
 T = TypeVar("T")
 _BUSY_S = 30.0  # how long a writer waits for another one
+_PROBE_BUSY_S = 2.0  # how long a readiness probe waits: a lock held longer is a store in trouble
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leaves (
@@ -177,10 +178,24 @@ class SQLiteStore:
             return False
 
     def _ready(self) -> bool:
-        if self._conn is None:
+        """The store accepts what a commit writes: a probe of every write, rolled back."""
+        conn = self._conn
+        if conn is None:
             return False
-        for table in ("head", "leaves", "digests", "checkpoints"):
-            self._conn.execute(f"SELECT * FROM {table} LIMIT 0").fetchall()
+        conn.execute(f"PRAGMA busy_timeout = {int(_PROBE_BUSY_S * 1000)}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("INSERT INTO leaves (idx, logged_at, kind, leaf_hash)"
+                             " VALUES (-1, '', 'probe', x'')")
+                conn.execute("INSERT INTO digests (digest, idx) VALUES ('probe', -1)")
+                conn.execute("INSERT INTO checkpoints (id, size, key_id, body, signature)"
+                             " VALUES (-1, 0, 'probe', x'', x'')")
+                conn.execute("UPDATE head SET size = size WHERE id = 1")
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_S * 1000)}")
         return True
 
     async def close(self) -> None:
