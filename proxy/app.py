@@ -49,8 +49,11 @@ def create_app(
         audit_log or open_audit_log(settings),
         backends or build_backends(settings),
     )
+    # Bodies are decoded by proxy.api.body, which answers an unsupported encoding with an
+    # OpenAI-shaped 415 rather than aiohttp's plain-text 400.
     app = web.Application(middlewares=[errors_middleware, admin_middleware],
-                          client_max_size=settings.server.max_body_bytes)
+                          client_max_size=settings.server.max_body_bytes,
+                          handler_args={"auto_decompress": False})
     app[STATE] = state
     app.router.add_routes(handlers.routes())
     app.router.add_get("/healthz", health.healthz)

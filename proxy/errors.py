@@ -14,6 +14,7 @@ class ErrorCode(enum.StrEnum):
     forbidden = "forbidden"
     invalid_request = "invalid_request_error"
     unsupported_input = "unsupported_input"
+    unsupported_content_encoding = "unsupported_content_encoding"
     not_found = "not_found"
     method_not_allowed = "method_not_allowed"
     payload_too_large = "payload_too_large"
@@ -34,6 +35,7 @@ _STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.forbidden: (403, "permission_error"),
     ErrorCode.invalid_request: (400, "invalid_request_error"),
     ErrorCode.unsupported_input: (400, "invalid_request_error"),
+    ErrorCode.unsupported_content_encoding: (415, "invalid_request_error"),
     ErrorCode.not_found: (404, "invalid_request_error"),
     ErrorCode.method_not_allowed: (405, "invalid_request_error"),
     ErrorCode.payload_too_large: (413, "invalid_request_error"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from proxy.api.body import read_json
 from proxy.api.endpoint import Endpoint
 from proxy.api.endpoints import ENDPOINTS
 from proxy.config import TenantConfig
@@ -38,14 +39,7 @@ def authenticate(state: AppState, request: web.Request) -> tuple[TenantConfig, s
 
 
 async def read_body(request: web.Request, limit: int) -> dict[str, Any]:
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge as e:
-        raise ProxyError(ErrorCode.payload_too_large, "request body too large") from e
-    try:
-        body = json.loads(raw)
-    except ValueError as e:
-        raise ProxyError(ErrorCode.invalid_request, "the body must be a JSON object") from e
+    body = await read_json(request, limit)
     if not isinstance(body, dict):
         raise ProxyError(ErrorCode.invalid_request, "the body must be a JSON object")
     if not isinstance(body.get("model"), str) or not body["model"]:

@@ -16,7 +16,7 @@ log = logging.getLogger("privacy_proxy.app")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _HTTP_CODES = {404: ErrorCode.not_found, 405: ErrorCode.method_not_allowed,
-               413: ErrorCode.payload_too_large}
+               413: ErrorCode.payload_too_large, 415: ErrorCode.unsupported_content_encoding}
 
 
 @web.middleware

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from proxy.api.body import read_json
 from proxy.audit.cli import prune_specs
 from proxy.audit.export import (
     art30_report,
@@ -112,10 +113,7 @@ def admin_routes(audit_log: AuditLog, settings: Settings) -> list[web.RouteDef]:
         return web.Response(text=rep.csv(), content_type="text/csv")
 
     async def subject(req: web.Request) -> web.Response:
-        try:
-            body = await req.json()
-        except ValueError:
-            raise ProxyError(ErrorCode.invalid_request, "body must be JSON") from None
+        body = await read_json(req, settings.server.max_body_bytes)
         if not isinstance(body, dict):
             raise ProxyError(ErrorCode.invalid_request, "body must be a JSON object")
         emails, phones, values = _list(body, "email"), _list(body, "phone"), _list(body, "value")
