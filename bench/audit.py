@@ -33,38 +33,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from proxy.audit import open_audit_log, open_store  # noqa: E402
+from proxy.audit.records import request_record  # noqa: E402
 from proxy.audit.signing import load_public_keys  # noqa: E402
 from proxy.audit.verify import verify_store  # noqa: E402
 from proxy.config import Settings, load_settings  # noqa: E402
+from tests.audit.helpers import request_context  # noqa: E402
 
 PG_DSN = os.environ.get("AUDIT_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 console = Console()
 
 
 def record(log: Any, n: int) -> dict[str, Any]:
-    return {
-        "kind": "request",
-        "decision_id": uuid.uuid4().hex,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "tenant": "acme",
-        "principal": "p-0123456789abcdef",
-        "endpoint": "chat.completions",
-        "model_requested": "gpt-4o",
-        "model_served": "gpt-4o",
-        "route": "external",
-        "transform": "pseudonymize",
-        "entities": {"PERSON": 1, "EMAIL_ADDRESS": 1},
-        "art9": False,
-        "policy_revision": "rev-1",
-        "reasons": [{"code": "pii_pseudonymized", "text": "personal data pseudonymized"}],
-        "backend": "openai",
-        "backend_region": "US",
-        "transfer_mechanism": "SCC",
-        "status": "forwarded",
-        "latency_ms": {"detect": 3.1, "decide": 0.4, "transform": 0.2},
-        "value_digests": [log.digest(f"person-{n}"), log.digest(f"p{n}@example.com")],
-        "detector_revision": "det-1",
-    }
+    """A request record of an external, pseudonymized request with two detected values, built by
+    the proxy's own record builder."""
+    ctx = request_context(n + 1 if n % 3 == 0 else n, "acme",
+                          [f"person-{n}@example.com", f"p{n}@example.com"],
+                          decision_id=uuid.uuid4().hex)
+    return request_record(ctx, "forwarded", log.digest)
 
 
 def settings(store: str, data_dir: Path, schema: str) -> Settings:

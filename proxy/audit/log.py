@@ -70,9 +70,6 @@ class MerkleAuditLog:
     async def append(self, record: dict[str, Any]) -> int:
         return (await self._submit([validate(record)]))[0]
 
-    async def append_many(self, records: list[dict[str, Any]]) -> list[int]:
-        return await self._submit([validate(r) for r in records])
-
     async def checkpoint(self, reason: str = "export") -> None:
         """Sign a checkpoint now (``start``/``stop``/``export``), or if due (``interval``)."""
         await self._submit([], reason=reason)

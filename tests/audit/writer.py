@@ -1,9 +1,9 @@
 """A load-generating audit writer process for the cluster tests.
 
-``python -m tests.audit.writer CONFIG NAME COUNT CONCURRENCY`` appends COUNT request records
-(decision ids ``NAME-<n>``) from CONCURRENCY tasks through ``open_audit_log`` and prints
-``ACK <decision_id> <index>`` (flushed) as soon as each append returned, i.e. once the record is
-committed; then ``DONE``.
+``python -m tests.audit.writer CONFIG NAME COUNT CONCURRENCY`` appends COUNT request records as the
+proxy writes them (decision ids ``NAME-<n>``) from CONCURRENCY tasks through ``open_audit_log`` and
+prints ``ACK <decision_id> <index>`` (flushed) as soon as each append returned, i.e. once the
+record is committed; then ``DONE``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import asyncio
 import sys
 
 from proxy.audit import open_audit_log
+from proxy.audit.records import request_record
 from proxy.config import load_settings
+from tests.audit.helpers import request_context
 
 
 async def main(config: str, name: str, count: int, concurrency: int) -> None:
@@ -23,16 +25,8 @@ async def main(config: str, name: str, count: int, concurrency: int) -> None:
     async def worker() -> None:
         for n in counter:
             did = f"{name}-{n}"
-            idx = await log.append(
-                {
-                    "kind": "request",
-                    "decision_id": did,
-                    "tenant": "acme",
-                    "route": "external",
-                    "entities": {"PERSON": 1},
-                    "value_digests": [log.digest(f"person {n}")],
-                }
-            )
+            ctx = request_context(n + 1, "acme", [f"person{n}@example.com"], decision_id=did)
+            idx = await log.append(request_record(ctx, "forwarded", log.digest))
             sys.stdout.write(f"ACK {did} {idx}\n")
             sys.stdout.flush()
 
