@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from proxy.config import ConfigError, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config.example.yaml"
 
 
