@@ -303,13 +303,6 @@ class Settings(BaseSettings):
             self.external.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
         return self
 
-    def tenant_by_key(self, api_key: str) -> TenantConfig | None:
-        digest = hash_key(api_key)
-        for t in self.tenants:
-            if digest in t.api_key_sha256:
-                return t
-        return None
-
     @property
     def audit_sqlite_path(self) -> Path:
         return self.audit.sqlite_path or self.server.data_dir / "audit.sqlite3"

@@ -11,7 +11,6 @@ from aiohttp import web
 
 class ErrorCode(enum.StrEnum):
     invalid_api_key = "invalid_api_key"
-    forbidden = "forbidden"
     invalid_request = "invalid_request_error"
     unsupported_input = "unsupported_input"
     unsupported_content_encoding = "unsupported_content_encoding"
@@ -32,7 +31,6 @@ class ErrorCode(enum.StrEnum):
 
 _STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.invalid_api_key: (401, "authentication_error"),
-    ErrorCode.forbidden: (403, "permission_error"),
     ErrorCode.invalid_request: (400, "invalid_request_error"),
     ErrorCode.unsupported_input: (400, "invalid_request_error"),
     ErrorCode.unsupported_content_encoding: (415, "invalid_request_error"),
@@ -87,7 +85,3 @@ def error_body(
     message: str, type_: str, code: str | None, param: str | None = None
 ) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
-
-
-def status_of(code: ErrorCode) -> int:
-    return _STATUS[code][0]

@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -318,7 +317,3 @@ async def subject_bundle(
         "records": records,
         "not_yet_checkpointed": sum(1 for i in indexes if i >= size),
     }
-
-
-def write_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -87,10 +87,13 @@ def checkpoint_body(origin: str, size: int, root: bytes, t: str, key_id: str, re
     )
 
 
+SignatureStatus = Literal["ok", "forged_signature", "unknown_key", "malformed"]
+
+
 def check_signature(
     keys: list[PublicKey], body: bytes, signature: bytes
-) -> tuple[str, dict[str, Any] | None]:
-    """``("ok"|"forged_signature"|"unknown_key"|"malformed", parsed body)`` for one checkpoint."""
+) -> tuple[SignatureStatus, dict[str, Any] | None]:
+    """The signature's status and the parsed body of one checkpoint."""
     try:
         cp = json.loads(body)
         key_id, t = cp["key_id"], cp["time"]

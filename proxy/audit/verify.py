@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from proxy.audit.merkle import Tree, leaf_hash, verify_consistency, verify_inclusion
 from proxy.audit.records import canonical, parse_time
@@ -24,7 +24,7 @@ from proxy.audit.store import CheckpointRow, Reader
 from proxy.audit.types import AuditError
 
 # Finding kinds, stable codes for scripts and tests.
-KINDS = (
+Kind = Literal[
     "modified",
     "deleted",
     "inserted",
@@ -36,12 +36,12 @@ KINDS = (
     "inconsistent",
     "missing_heartbeat",
     "malformed",
-)
+]
 
 
 @dataclass
 class Finding:
-    kind: str
+    kind: Kind
     message: str
     index: int | None = None
 
@@ -62,7 +62,7 @@ class Report:
     def kinds(self) -> set[str]:
         return {f.kind for f in self.findings}
 
-    def add(self, kind: str, message: str, index: int | None = None) -> None:
+    def add(self, kind: Kind, message: str, index: int | None = None) -> None:
         self.findings.append(Finding(kind, message, index))
 
     def as_json(self) -> dict[str, Any]:
@@ -331,7 +331,8 @@ def verify_bundle(bundle: dict[str, Any], keys: list[PublicKey] | None = None) -
         return rep
     status, cp = check_signature(trusted, cp_body, sig)
     if status != "ok" or cp is None:
-        rep.add(status, "the bundle's checkpoint signature does not verify")
+        rep.add("malformed" if status == "ok" else status,
+                "the bundle's checkpoint signature does not verify")
         return rep
     rep.checkpoints, rep.size = 1, int(cp["size"])
     root = bytes.fromhex(cp["root"])

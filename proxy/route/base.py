@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 
@@ -16,7 +16,6 @@ class UpstreamResponse:
     status: int
     body: dict[str, Any] | None = None
     chunks: AsyncIterator[list[dict[str, Any]]] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
     aclose: Callable[[], Awaitable[None]] | None = None
 
     async def close(self) -> None:
