@@ -211,7 +211,8 @@ class ExternalProviderConfig(_Strict):
 
 
 class AuditConfig(_Strict):
-    store: Literal["sqlite", "postgres"] = Field("sqlite", description="Audit store.")
+    store: str = Field("sqlite", description="Audit store: sqlite or postgres "
+                       "(proxy.audit.stores lists them).")
     sqlite_path: Path | None = Field(None, description="Default: <data_dir>/audit.sqlite3.")
     postgres_dsn: SecretStr | None = Field(None, description="PostgreSQL DSN (store: postgres).")
     postgres_schema: str = Field(
@@ -228,6 +229,15 @@ class AuditConfig(_Strict):
     checkpoint_interval_s: float = Field(60.0, gt=0, description="…or every T seconds, idle too.")
     batch_max: int = Field(256, ge=1, description="Records committed in one transaction at most.")
     batch_wait_ms: float = Field(2.0, ge=0, description="Wait to gather a batch.")
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, v: str) -> str:
+        from proxy.audit.stores import STORES
+
+        if v not in STORES:
+            raise ValueError(f"unknown audit store {v!r}; choose from {', '.join(STORES)}")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> AuditConfig:

@@ -37,6 +37,7 @@ def test_relative_paths_are_relative_to_the_file(tmp_path):
     ("server:\n  prot: 1\n", "server.prot"),
     ("server:\n  port: -1\n", "server.port"),
     ("audit:\n  store: postgres\n", "postgres_dsn is required"),
+    ("audit:\n  store: mongo\n", "unknown audit store 'mongo'; choose from sqlite, postgres"),
     ("local:\n  kind: openai_compatible\n", "local.base_url is required"),
     ("tenants:\n  - id: a\n    api_key_sha256: [nothex]\n", "64 hex characters"),
     ("tenants:\n  - id: a\n  - id: a\n", "tenant ids must be unique"),

@@ -4,12 +4,14 @@
 startup and ``close()`` at cleanup). Records hold no raw values: the request path puts
 ``audit_log.digest(value)`` in ``value_digests``. Layout: ``records`` (leaf format, digests),
 ``merkle`` (hashing, proofs), ``signing`` (checkpoint keys), ``sequencer`` (numbering and
-checkpoints inside a store's lock), ``sqlite``/``postgres`` (stores), ``log`` (group commit),
+checkpoints inside a store's lock), ``store`` (the Store contract), ``stores`` (the registry of
+stores by name), ``sqlite``/``postgres`` (the stores), ``log`` (group commit),
 ``verify``, ``export``, ``cli``, ``admin``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from proxy.audit.records import Digester
 from proxy.audit.sequencer import Sequencer
 from proxy.audit.signing import KeyRing
 from proxy.audit.store import Store
+from proxy.audit.stores import STORES
 from proxy.audit.types import AuditError, AuditLog
 from proxy.config import Settings
 
@@ -37,14 +40,9 @@ def open_store(
     if sign:
         keyring.ensure()
     seq = Sequencer(cfg.origin, keyring, cfg.checkpoint_every, cfg.checkpoint_interval_s, clock)
-    if cfg.store == "postgres":
-        from proxy.audit.postgres import PostgresStore
-
-        assert cfg.postgres_dsn is not None
-        return PostgresStore(cfg.postgres_dsn.get_secret_value(), cfg.postgres_schema, seq)
-    from proxy.audit.sqlite import SQLiteStore
-
-    return SQLiteStore(settings.audit_sqlite_path, seq)
+    module = importlib.import_module(STORES[cfg.store])
+    from_settings: Callable[[Settings, Sequencer], Store] = module.from_settings
+    return from_settings(settings, seq)
 
 
 def open_audit_log(settings: Settings, *, clock: Callable[[], float] = time.time) -> MerkleAuditLog:

@@ -21,6 +21,7 @@ from proxy.audit.records import Entry, entry
 from proxy.audit.sequencer import Head, LeafRow, Sequencer
 from proxy.audit.store import CheckpointRow, PruneSpec, prune_record
 from proxy.audit.types import AuditError
+from proxy.config import Settings
 
 _COLS = "idx, logged_at, tenant, kind, leaf_hash, data"
 _ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
@@ -68,6 +69,13 @@ def _where(
             args.append(val)
             cond.append(f"{col} {op} ${len(args)}")
     return (" WHERE " + " AND ".join(cond)) if cond else "", args
+
+
+def from_settings(settings: Settings, sequencer: Sequencer) -> PostgresStore:
+    cfg = settings.audit
+    if cfg.postgres_dsn is None:
+        raise AuditError("audit.postgres_dsn is required when audit.store is postgres")
+    return PostgresStore(cfg.postgres_dsn.get_secret_value(), cfg.postgres_schema, sequencer)
 
 
 class PostgresStore:

@@ -18,6 +18,7 @@ from proxy.audit.records import Entry, entry
 from proxy.audit.sequencer import Head, LeafRow, Sequencer
 from proxy.audit.store import CheckpointRow, PruneSpec, prune_record
 from proxy.audit.types import AuditError
+from proxy.config import Settings
 
 T = TypeVar("T")
 _BUSY_S = 30.0  # how long a writer waits for another one
@@ -84,6 +85,10 @@ def _where(
         cond.append("logged_at < ?")
         args.append(until)
     return (" WHERE " + " AND ".join(cond)) if cond else "", args
+
+
+def from_settings(settings: Settings, sequencer: Sequencer) -> SQLiteStore:
+    return SQLiteStore(settings.audit_sqlite_path, sequencer)
 
 
 class SQLiteStore:
