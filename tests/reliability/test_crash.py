@@ -142,6 +142,7 @@ async def test_kill_9_under_load_loses_no_outcome_of_an_answered_request(tmp_pat
     outcomes = {r["decision_id"]: r["status"] for r in records if r["kind"] == "outcome"}
     assert answered <= requests
     missing = sorted(answered - set(outcomes))
+    print(f"answered before the kill: {len(answered)}; without an outcome record: {len(missing)}")
     assert not missing, (
         f"{len(missing)} of {len(answered)} answered requests have no outcome record")
     assert all(outcomes[d] == 200 for d in answered)
