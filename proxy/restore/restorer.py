@@ -41,7 +41,9 @@ class Restorer:
                                 text)
         return self._re.sub(self._value, text)
 
-    def stream(self, *, json_escape: bool = False) -> StreamRestorer:
+    def stream(self, *, json_escape: bool | None = False) -> StreamRestorer:
+        """A stream channel; ``json_escape=None``: decided by the channel's first non-blank
+        character (``{`` or ``[``: an answer in JSON mode)."""
         return StreamRestorer(self, json_escape)
 
     def hold_index(self, buf: str) -> int:
@@ -58,7 +60,7 @@ class Restorer:
 class StreamRestorer:
     """One stream channel (a choice's content, or one tool call's arguments)."""
 
-    def __init__(self, restorer: Restorer, json_escape: bool) -> None:
+    def __init__(self, restorer: Restorer, json_escape: bool | None) -> None:
         self._r = restorer
         self._json = json_escape
         self._buf = ""
@@ -66,14 +68,16 @@ class StreamRestorer:
     def feed(self, piece: str) -> str:
         if not self._r:
             return piece
+        if self._json is None and piece.strip():
+            self._json = piece.lstrip()[0] in "{["
         buf = self._buf + piece
         h = self._r.hold_index(buf)
         self._buf = buf[h:]
-        return self._r.restore(buf[:h], json_escape=self._json)
+        return self._r.restore(buf[:h], json_escape=bool(self._json))
 
     def flush(self) -> str:
         buf, self._buf = self._buf, ""
-        return self._r.restore(buf, json_escape=self._json)
+        return self._r.restore(buf, json_escape=bool(self._json))
 
     @property
     def held(self) -> int:
