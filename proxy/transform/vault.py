@@ -1,9 +1,14 @@
 """Per-request placeholder vault: pseudonymize and redact spans, remember what was issued.
 
-A placeholder is ``<TYPE_xxxxxx>``: the hex tail is a keyed HMAC of (tenant, type, value), so the
-same value gets the same placeholder across the turns of a conversation and across requests of a
-tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
+A placeholder is ``<TYPE_xxxxxxxxxxxxxx>``: the tail is a keyed HMAC of (tenant, type, value), so
+the same value gets the same placeholder across the turns of a conversation and across requests of
+a tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
 restore replaces exactly the placeholders issued for that request and nothing else.
+
+The tail is ``TAIL_LEN`` hex digits (56 bits). Two of N distinct values of one entity type of one
+tenant share a tail with probability about N² / 2⁵⁷ (the birthday bound): 7·10⁻⁹ for a million
+values, 7·10⁻⁷ for ten million. Inside one request a collision lengthens the tail instead.
+``bench/placeholders.py`` measures how faithfully the local model copies tails of each length.
 """
 
 from __future__ import annotations
@@ -15,16 +20,17 @@ from collections.abc import Iterable
 
 from proxy.detect.types import Span
 
-TAIL_LEN = 6
+TAIL_LEN = 14
 PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9a-f]{6,64}>")
 
 
 class Vault:
     """Placeholders issued for one request, and their original values."""
 
-    def __init__(self, key: bytes, tenant: str) -> None:
+    def __init__(self, key: bytes, tenant: str, *, tail_len: int | None = None) -> None:
         self._key = key
         self._tenant = tenant
+        self._tail_len = TAIL_LEN if tail_len is None else tail_len
         self.originals: dict[str, str] = {}
         self._by_value: dict[tuple[str, str], str] = {}
 
@@ -35,7 +41,7 @@ class Vault:
         mac = hmac.new(
             self._key, f"{self._tenant}\x00{entity_type}\x00{value}".encode(), hashlib.sha256
         ).hexdigest()
-        length = TAIL_LEN
+        length = self._tail_len
         while True:
             candidate = f"<{_tag(entity_type)}_{mac[:length]}>"
             owner = self.originals.get(candidate)
@@ -45,10 +51,6 @@ class Vault:
         self.originals[candidate] = value
         self._by_value[(entity_type, value)] = candidate
         return candidate
-
-    @property
-    def max_len(self) -> int:
-        return max((len(p) for p in self.originals), default=0)
 
     def __bool__(self) -> bool:
         return bool(self.originals)
