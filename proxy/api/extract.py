@@ -7,7 +7,7 @@ what is refused. Anything a schema does not name is scanned: an unknown field's 
 string and number in its value. Content the proxy cannot inspect (images, audio, files, token
 arrays, unknown part types, built-in tools) is refused with a 400 naming the field, never
 forwarded unseen. SECURITY.md's inspection list is generated from the same schemas
-(``python -m proxy.api.extract``).
+(``python -m proxy.api.extract --write SECURITY.md``).
 
 A new endpoint is one schema module and one line in ``SCHEMAS``.
 """
@@ -44,6 +44,11 @@ def extract_texts(endpoint: str, body: dict[str, Any]) -> Extracted:
 
 
 if __name__ == "__main__":
-    from proxy.api.schema.doc import markdown
+    from pathlib import Path
 
-    sys.stdout.write(markdown())
+    from proxy.api.schema.doc import markdown, write
+
+    if sys.argv[1:2] == ["--write"] and len(sys.argv) == 3:
+        write(Path(sys.argv[2]))
+    else:
+        sys.stdout.write(markdown())

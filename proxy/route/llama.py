@@ -160,7 +160,8 @@ class LlamaCppBackend:
             done = False
             while not done:
                 # What the model produced while the last batch was relayed goes out together.
-                items, batch = [await queue.get()], []
+                items = [await queue.get()]
+                batch: list[dict[str, Any]] = []
                 while not queue.empty():
                     items.append(queue.get_nowait())
                 for item in items:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from proxy.api.schema.common import (
     AUDIO_OUTPUT,
     FUNCTION_CALL,
@@ -35,13 +37,13 @@ from proxy.api.schema.structured import JsonText
 from proxy.errors import ErrorCode
 
 
-def _content(text: Node, parts: dict[str, Node]) -> Node:
+def _content(text: Node, parts: Mapping[str, Node]) -> Node:
     return Alt("a string or a list of content parts", string=text,
                list=ListOf(Tagged("type", parts, what="a content part")))
 
 
-_TEXT = {"text": TEXT_PART}
-_UNINSPECTABLE = {
+_TEXT: dict[str, Node] = {"text": TEXT_PART}
+_UNINSPECTABLE: dict[str, Node] = {
     "image_url": Refuse("an image"),
     "input_audio": Refuse("audio input"),
     "file": Refuse("a file"),

@@ -237,8 +237,8 @@ class Tagged(Node):
             return
         if not isinstance(obj, dict):
             raise invalid(at, "an object")
-        variant = self.variants.get(obj.get(self.tag)) if isinstance(obj.get(self.tag),
-                                                                     str) else None
+        tag = obj.get(self.tag)
+        variant = self.variants.get(tag) if isinstance(tag, str) else None
         if variant is None:
             if self.unknown is ErrorCode.unsupported_input:
                 raise unsupported(at, f"{self.what} of this {self.tag}")
@@ -248,7 +248,8 @@ class Tagged(Node):
 
     def doc(self, path: str) -> Iterator[Doc]:
         base = path[:-2] if path.endswith("[]") else path
-        yield Doc(f"{path}.{self.tag}", "not scanned", "one of " + ", ".join(f"`{v}`" for v in self.variants))
+        yield Doc(f"{path}.{self.tag}", "not scanned",
+                  "one of " + ", ".join(f"`{v}`" for v in self.variants))
         for value, obj in self.variants.items():
             for d in obj.doc(f"{base}[{self.tag}={value}]"):
                 if not d.path.endswith(f"].{self.tag}"):

@@ -49,7 +49,8 @@ class At:
 
 def invalid(at: At, what: str) -> ProxyError:
     """The body is not what the API defines (a client mistake)."""
-    return ProxyError(ErrorCode.invalid_request, f"'{at.param}' must be {what}",
+    where = f"'{at.param}'" if at.param else "the request body"
+    return ProxyError(ErrorCode.invalid_request, f"{where} must be {what}",
                       param=at.param or None)
 
 
