@@ -165,3 +165,29 @@ def test_two_choices_are_restored_apart():
     for c in (cr.tail() or {}).get("choices", []):
         got[c["index"]] += c["delta"]["content"]
     assert got == {0: VALUES[0], 1: VALUES[1]}
+
+
+def test_a_tag_written_with_spaces_is_restored_and_only_with_its_own_tail():
+    vault = Vault(KEY, "acme")
+    ph = vault.placeholder("EMAIL_ADDRESS", "jane@x.eu")
+    tail = ph[1:-1].rsplit("_", 1)[1]
+    r = Restorer(vault)
+    assert r.restore(f"to Email Address_{tail} now") == "to jane@x.eu now"
+    assert r.restore(f"to email address {tail.upper()}>") == "to jane@x.eu"
+    other = "0" * len(tail)
+    assert r.restore(f"Email Address_{other}") == f"Email Address_{other}"
+    sr = r.stream()
+    text = f"Write to Email Address_{tail} today"
+    assert "".join(sr.feed(c) for c in text) + sr.flush() == "Write to jane@x.eu today"
+
+
+def test_non_ascii_look_alikes_neither_match_nor_shift_the_hold_back():
+    vault = Vault(KEY, "acme")
+    ph = vault.placeholder("PERSON", "Jane")
+    r = Restorer(vault)
+    # The long s and the Kelvin sign fold to s and k only under Unicode case folding.
+    odd = ph.replace("S", "\u017f")
+    assert r.restore(odd) == odd
+    sr = r.stream()
+    text = f"İstanbul İİ {ph} İ"
+    assert "".join(sr.feed(c) for c in text) + sr.flush() == "İstanbul İİ Jane İ"
