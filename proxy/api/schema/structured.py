@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from proxy.api.schema.nodes import JSON, Doc, Node
@@ -27,7 +26,7 @@ class JsonText(Node):
             w.text(holder, name, at)
             return
         first = len(w.out.fields)
-        JSON.walk(w, [parsed], 0, replace(at, key=""))
+        JSON.walk(w, [parsed], 0, at.with_key(""))
         w.serialize_after(first, holder, name, parsed)
 
     def doc(self, path: str) -> Iterator[Doc]:
@@ -75,7 +74,7 @@ class JsonSchema(Node):
     keywords are not."""
 
     def walk(self, w: Walk, holder: Any, name: Any, at: At) -> None:
-        _schema(w, holder, name, replace(at, key=""), "")
+        _schema(w, holder, name, at.with_key(""), "")
 
     def doc(self, path: str) -> Iterator[Doc]:
         yield Doc(path, "scanned", "JSON Schema: property names, `required`, `description`, "
@@ -87,7 +86,7 @@ class JsonSchema(Node):
 
 def _sub(at: At, name: Any, key: str) -> At:
     path = f"{at.path}[{name}]" if isinstance(name, int) else f"{at.path}.{name}"
-    return replace(at, path=path, key=key, depth=at.depth + 1)
+    return At(path, at.param, at.where, key, at.depth + 1)
 
 
 def _schema(w: Walk, holder: Any, name: Any, at: At, prop: str) -> None:
@@ -95,7 +94,7 @@ def _schema(w: Walk, holder: Any, name: Any, at: At, prop: str) -> None:
     if node is None or isinstance(node, bool):
         return
     if not isinstance(node, dict):
-        JSON.walk(w, holder, name, replace(at, key=prop))
+        JSON.walk(w, holder, name, at.with_key(prop))
         return
     w.check_depth(at)
     for kw in list(node):
@@ -123,7 +122,7 @@ def _schema(w: Walk, holder: Any, name: Any, at: At, prop: str) -> None:
         elif kw in ("type", "format") or kw in _SCALARS:
             JSON.walk(w, node, kw, _sub(at, kw, prop))
         else:
-            w.key(node, kw, replace(at, key=""))
+            w.key(node, kw, at.with_key(""))
             JSON.walk(w, node, kw, _sub(at, kw, prop))
 
 

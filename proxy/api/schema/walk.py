@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 from typing import Any
 
 from proxy.api.fields import Extracted, TextField
@@ -12,39 +11,45 @@ from proxy.errors import ErrorCode, ProxyError
 MAX_DEPTH = 64  # containers nested deeper than this in one request are refused
 
 
-@dataclass(frozen=True, slots=True)
 class At:
     """A place in the body. ``param`` is its path made of the API's own field names and indices
     only (errors name it); ``path`` goes on into JSON values with the request's keys. ``key`` is
     the key path inside a structured JSON value (``""`` at its root, ``None`` outside one)."""
 
-    path: str = ""
-    param: str = ""
-    where: str = "other"
-    key: str | None = None
-    depth: int = 0
+    __slots__ = ("depth", "key", "param", "path", "where")
+
+    def __init__(self, path: str = "", param: str = "", where: str = "other",
+                 key: str | None = None, depth: int = 0) -> None:
+        self.path = path
+        self.param = param
+        self.where = where
+        self.key = key
+        self.depth = depth
 
     def field(self, name: str) -> At:
         path = f"{self.path}.{name}" if self.path else name
-        return replace(self, path=path, param=path, depth=self.depth + 1)
+        return At(path, path, self.where, self.key, self.depth + 1)
 
     def index(self, i: int) -> At:
         path = f"{self.path}[{i}]"
         param = f"{self.param}[{i}]" if self.param == self.path else self.param
-        return replace(self, path=path, param=param, depth=self.depth + 1)
+        return At(path, param, self.where, self.key, self.depth + 1)
 
     def json_root(self, key: str = "") -> At:
-        return replace(self, key=key)
+        return At(self.path, self.param, self.where, key, self.depth)
 
     def json_field(self, name: str) -> At:
         key = f"{self.key}.{name}" if self.key else name
-        return replace(self, path=f"{self.path}.{name}", key=key, depth=self.depth + 1)
+        return At(f"{self.path}.{name}", self.param, self.where, key, self.depth + 1)
 
     def json_index(self, i: int) -> At:
-        return replace(self, path=f"{self.path}[{i}]", depth=self.depth + 1)
+        return At(f"{self.path}[{i}]", self.param, self.where, self.key, self.depth + 1)
+
+    def with_key(self, key: str | None) -> At:
+        return At(self.path, self.param, self.where, key, self.depth)
 
     def where_(self, where: str) -> At:
-        return replace(self, where=where)
+        return At(self.path, self.param, where, self.key, self.depth)
 
 
 def invalid(at: At, what: str) -> ProxyError:
