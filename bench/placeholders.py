@@ -1,19 +1,21 @@
-"""Placeholder tails: how faithfully a model copies them, by length, and what each length buys
-against collisions.
+"""Placeholder tails: how faithfully a model copies them, by length and alphabet, and what each
+length buys against collisions.
 
 A longer tail makes it less likely that two people of one tenant share a placeholder (the
-provider would see them as one), and harder for a model to copy exactly. For each variant (hex
-tails of several lengths, and a base32 tail) this runs generated cases through the proxy's own
-code: placeholders from ``proxy.transform.vault.Vault``, the request shaped by the local route
-(``LlamaCppBackend``: ``local.default_max_tokens`` and ``local.sampling``), the answer restored by
-``proxy.restore.restorer.Restorer`` (so the loose matching the proxy applies counts: a placeholder
-without its angle brackets, or in another case, is still restored).
+provider would see them as one), and harder for a model to copy exactly. For each variant (the
+proxy's base32 tails at several lengths, and hex tails for comparison) this runs generated cases
+through the proxy's own code: placeholders from ``proxy.transform.vault.Vault``, the request
+shaped by the local route (``LlamaCppBackend``: ``local.default_max_tokens`` and
+``local.sampling``), the answer restored by ``proxy.restore.restorer.Restorer`` (so the loose
+matching the proxy applies counts: a placeholder without its angle brackets, in another case, or
+with its tag's underscores written as spaces is still restored).
 
-Cases: new names, e-mail addresses and phone numbers (faker, seeded) in four tasks: repeat a
-sentence, write a reply, fill a JSON object, answer with one value. For each placeholder in a
-prompt, the answer either restored it (the original value is in the restored answer; the model
-never saw it), mangled it (not restored, but its tag or the start of its tail is there: the user
-sees a broken placeholder), or omitted it. Fidelity = restored / (restored + mangled).
+Cases: new names, e-mail addresses and phone numbers (faker, seeded) in up to four tasks (by
+default the two where a model should copy placeholders: repeat a sentence, answer with one value;
+also: write a reply, fill a JSON object). For each placeholder in a prompt, the answer either
+restored it (the original value is in the restored answer; the model never saw it), mangled it
+(not restored, but its tag or the start of its tail is there: the user sees a broken
+placeholder), or omitted it. Fidelity = restored / (restored + mangled).
 
 The fake: the recording fake's echo of each prompt, streamed in chunks of 1 to 7 characters
 through ``ChunkRestorer``, must restore every placeholder at every length (the stream hold-back
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import hashlib
 import hmac
 import json
@@ -61,24 +62,23 @@ TASKS = {
 }
 
 
-class Base32Vault(Vault):
-    """The same HMAC, written in lower-case base32 (5 bits a character) instead of hex."""
+class HexVault(Vault):
+    """The same HMAC written in hex (4 bits a character), as tails were before base32."""
 
     def placeholder(self, entity_type: str, value: str) -> str:
-        mac = hmac.new(KEY, f"t\x00{entity_type}\x00{value}".encode(), hashlib.sha256).digest()
-        tail = base64.b32encode(mac).decode().lower()[: self._tail_len]
-        ph = f"<{entity_type}_{tail}>"
+        mac = hmac.new(KEY, f"t\x00{entity_type}\x00{value}".encode(), hashlib.sha256)
+        ph = f"<{entity_type}_{mac.hexdigest()[: self._tail_len]}>"
         self.originals[ph] = value
         return ph
 
 
-def variants(lengths: list[int], b32: list[int]) -> list[tuple[str, int, int, type[Vault]]]:
-    """(label, characters, bits, vault class) per variant."""
-    return ([(f"hex{n}", n, 4 * n, Vault) for n in lengths]
-            + [(f"base32-{n}", n, 5 * n, Base32Vault) for n in b32])
+def variants(hex_lengths: list[int], b32: list[int]) -> list[tuple[str, int, int, type[Vault]]]:
+    """(label, characters, bits, vault class) per variant; base32 is the proxy's own Vault."""
+    return ([(f"hex{n}", n, 4 * n, HexVault) for n in hex_lengths]
+            + [(f"base32-{n}", n, 5 * n, Vault) for n in b32])
 
 
-def cases(n: int, seed: int) -> list[tuple[str, dict[str, str], str]]:
+def cases(n: int, seed: int, tasks: list[str]) -> list[tuple[str, dict[str, str], str]]:
     """(task, {tag: value}, template) for n generated contacts per task."""
     from faker import Faker
 
@@ -86,7 +86,8 @@ def cases(n: int, seed: int) -> list[tuple[str, dict[str, str], str]]:
     fake.seed_instance(seed)
     rng = random.Random(seed)
     out = []
-    for task, template in TASKS.items():
+    for task in tasks:
+        template = TASKS[task]
         for _ in range(n):
             values = {"PERSON": fake.name(), "EMAIL_ADDRESS": fake.email(),
                       "PHONE_NUMBER": fake.phone_number()}
@@ -133,11 +134,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     results: dict[str, Any] = {}
     try:
-        for label, chars, bits, cls in variants(args.lengths, args.base32):
+        for label, chars, bits, cls in variants(args.hex, args.base32):
             totals = {"restored": 0, "mangled": 0, "omitted": 0, "fake_ok": 0, "cases": 0,
                       "tokens": 0, "placeholders": 0}
             by_task: dict[str, dict[str, int]] = {}
-            for k, (task, values, template) in enumerate(cases(args.n, args.seed)):
+            for k, (task, values, template) in enumerate(cases(args.n, args.seed, args.tasks)):
                 vault = cls(KEY, "bench", tail_len=chars)
                 phs = {tag: vault.placeholder(tag, v) for tag, v in values.items()}
                 fill = {"P": "PERSON", "E": "EMAIL_ADDRESS", "T": "PHONE_NUMBER"}
@@ -184,19 +185,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=8, help="generated contacts per task and variant")
-    ap.add_argument("--lengths", type=lambda s: [int(x) for x in s.split(",")],
-                    default=[6, 8, 10, 12, 14, 16], help="hex tail lengths")
+    ap.add_argument("--n", type=int, default=25, help="generated contacts per task and variant")
+    ap.add_argument("--hex", type=lambda s: [int(x) for x in s.split(",") if x],
+                    default=[6, 10, 16], help="hex tail lengths (for comparison)")
     ap.add_argument("--base32", type=lambda s: [int(x) for x in s.split(",") if x],
-                    default=[12], help="base32 tail lengths")
-    ap.add_argument("--max-tokens", type=int, default=160,
+                    default=[8, 10, 13, 16], help="base32 tail lengths (the proxy's alphabet)")
+    ap.add_argument("--max-tokens", type=int, default=50,
                     help="answer limit (0: the local route's default_max_tokens)")
+    ap.add_argument("--tasks", type=lambda s: s.split(","), default=["repeat", "answer"],
+                    help="comma-separated, from " + ", ".join(TASKS))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--model", default=str(ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "placeholders.json"))
     args = ap.parse_args()
     results = asyncio.run(run(args))
-    doc = {"model": Path(args.model).name, "n_per_task": args.n, "seed": args.seed,
+    doc = {"model": Path(args.model).name, "n_per_task": args.n, "tasks": args.tasks,
+           "max_tokens": args.max_tokens, "seed": args.seed,
            "production_tail_len": vault_mod.TAIL_LEN, "variants": results}
     Path(args.out).write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {args.out}")

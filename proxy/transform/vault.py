@@ -1,18 +1,21 @@
 """Per-request placeholder vault: pseudonymize and redact spans, remember what was issued.
 
-A placeholder is ``<TYPE_xxxxxxxxxxxxxx>``: the tail is a keyed HMAC of (tenant, type, value), so
+A placeholder is ``<TYPE_xxxxxxxxxxxxx>``: the tail is a keyed HMAC of (tenant, type, value), so
 the same value gets the same placeholder across the turns of a conversation and across requests of
 a tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
 restore replaces exactly the placeholders issued for that request and nothing else.
 
-The tail is ``TAIL_LEN`` hex digits (56 bits). Two of N distinct values of one entity type of one
-tenant share a tail with probability about N² / 2⁵⁷ (the birthday bound): 7·10⁻⁹ for a million
-values, 7·10⁻⁷ for ten million. Inside one request a collision lengthens the tail instead.
-``bench/placeholders.py`` measures how faithfully the local model copies tails of each length.
+The tail is ``TAIL_LEN`` characters of lower-case base32 (RFC 4648: a-z, 2-7), 65 bits. Two of N
+distinct values of one entity type of one tenant share a tail with probability about N²/2⁶⁶ (the
+birthday bound): 1.4·10⁻⁸ for a million values, 1.4·10⁻⁶ for ten million. Inside one request a
+collision lengthens the tail instead. Base32 rather than hex: at 65 bits SmolLM2 copied 90 % of
+the tails it repeated exactly, against 42 % for 64 bits of hex, in fewer tokens
+(``bench/placeholders.py``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -20,8 +23,13 @@ from collections.abc import Iterable
 
 from proxy.detect.types import Span
 
-TAIL_LEN = 14
-PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9a-f]{6,64}>")
+TAIL_LEN = 13
+PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[a-z2-7]{6,64}>")
+
+
+def tail(mac: bytes) -> str:
+    """The whole tail a digest can give (52 characters for SHA-256); placeholders use a prefix."""
+    return base64.b32encode(mac).decode().rstrip("=").lower()
 
 
 class Vault:
@@ -38,12 +46,12 @@ class Vault:
         known = self._by_value.get((entity_type, value))
         if known is not None:
             return known
-        mac = hmac.new(
+        full = tail(hmac.new(
             self._key, f"{self._tenant}\x00{entity_type}\x00{value}".encode(), hashlib.sha256
-        ).hexdigest()
+        ).digest())
         length = self._tail_len
         while True:
-            candidate = f"<{_tag(entity_type)}_{mac[:length]}>"
+            candidate = f"<{_tag(entity_type)}_{full[:length]}>"
             owner = self.originals.get(candidate)
             if owner is None or owner == value:
                 break
