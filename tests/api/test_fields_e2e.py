@@ -73,9 +73,10 @@ async def test_no_value_reaches_the_provider_in_clear(make_proxy, field_class, s
         assert len(p.fake.requests) == 1  # it did reach the provider, pseudonymized
         sent = p.fake.all_text()
         for v in (email, phone, json.dumps(email)[1:-1]):
-            assert v not in sent, f"{field_class}: a raw value reached the provider"
+            assert v not in sent, f"{field_class}: a raw value reached the provider (seed {seed})"
         got = answer_text(out)
-        assert email in got and phone in got, f"{field_class}: the answer was not restored"
+        assert email in got and phone in got, (
+            f"{field_class}: the answer was not restored (seed {seed})")
 
 
 @pytest.mark.parametrize("field_class", ["stop", "metadata_and_user", "unknown_message_field",
@@ -94,7 +95,8 @@ async def test_a_text_in_a_field_is_treated_as_in_the_message(make_proxy, field_
             forwarded = sent["messages"][-1]["content"]
             assert forwarded != text  # pseudonymized (the e-mail address at least)
             as_json = json.dumps(forwarded)[1:-1]
-            assert json.dumps(sent).count(as_json) >= 2, "the field was forwarded otherwise"
+            assert json.dumps(sent).count(as_json) >= 2, (
+                f"the field was forwarded otherwise (seed {seed})")
 
 
 def _chat(**extra: Any) -> dict[str, Any]:
