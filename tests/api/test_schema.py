@@ -228,3 +228,10 @@ def test_security_md_lists_what_the_code_inspects():
 def test_every_registered_endpoint_is_documented():
     for endpoint in SCHEMAS:
         assert f"`POST /v1/{endpoint.replace('.', '/')}`" in markdown()
+
+
+def test_a_tool_call_without_its_type_is_read_as_a_function_call():
+    body = {"model": "m", "messages": [{"role": "assistant", "tool_calls": [
+        {"id": "c", "function": {"name": "f", "arguments": '{"to": "x@y.eu"}'}}]}]}
+    fields = {f.path: f for f in extract_texts(CHAT, body).fields}
+    assert fields["messages[0].tool_calls[0].function.arguments.to"].key == "to"

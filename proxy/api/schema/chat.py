@@ -56,7 +56,7 @@ TOOL_CALL = Tagged("type", {
         "name": Text(), "arguments": Where("tool_call_arguments", JsonText())})}),
     "custom": Obj({"id": Text(), "custom": Obj({
         "name": Text(), "input": Where("tool_call_arguments", Text())})}),
-}, what="a tool call")
+}, what="a tool call", default="function")
 
 
 def _system(where: str) -> Obj:

@@ -223,10 +223,12 @@ class Tagged(Node):
     """Objects told apart by a discriminator (``type``, ``role``); an unknown one is refused."""
 
     def __init__(self, tag: str, variants: Mapping[str, Node], *, what: str,
-                 unknown: ErrorCode = ErrorCode.unsupported_input) -> None:
+                 unknown: ErrorCode = ErrorCode.unsupported_input,
+                 default: str | None = None) -> None:
         self.tag = tag
         self.what = what
         self.unknown = unknown
+        self.default = default  # the variant of an object without the discriminator
         self.variants = {v: Obj({tag: Ident(f"{tag} (discriminator)"), **o.fields},
                                 required=o.required, unknown_where=o.unknown_where)
                          if isinstance(o, Obj) else o for v, o in variants.items()}
@@ -237,7 +239,7 @@ class Tagged(Node):
             return
         if not isinstance(obj, dict):
             raise invalid(at, "an object")
-        tag = obj.get(self.tag)
+        tag = obj.get(self.tag, self.default)
         variant = self.variants.get(tag) if isinstance(tag, str) else None
         if variant is None:
             if self.unknown is ErrorCode.unsupported_input:
@@ -248,8 +250,9 @@ class Tagged(Node):
 
     def doc(self, path: str) -> Iterator[Doc]:
         base = path[:-2] if path.endswith("[]") else path
+        absent = f"; absent: `{self.default}`" if self.default else ""
         yield Doc(f"{path}.{self.tag}", "not scanned",
-                  "one of " + ", ".join(f"`{v}`" for v in self.variants))
+                  "one of " + ", ".join(f"`{v}`" for v in self.variants) + absent)
         for value, obj in self.variants.items():
             for d in obj.doc(f"{base}[{self.tag}={value}]"):
                 if not d.path.endswith(f"].{self.tag}"):
