@@ -8,9 +8,9 @@ restore replaces exactly the placeholders issued for that request and nothing el
 The tail is ``TAIL_LEN`` characters of lower-case base32 (RFC 4648: a-z, 2-7), 65 bits. Two of N
 distinct values of one entity type of one tenant share a tail with probability about N²/2⁶⁶ (the
 birthday bound): 1.4·10⁻⁸ for a million values, 1.4·10⁻⁶ for ten million. Inside one request a
-collision lengthens the tail instead. Base32 rather than hex: at 65 bits SmolLM2 copied 90 % of
-the tails it repeated exactly, against 42 % for 64 bits of hex, in fewer tokens
-(``bench/placeholders.py``).
+collision lengthens the tail instead. Base32 rather than hex: SmolLM2 restored 78 to 90 % of the
+65-bit base32 placeholders its answers carried, against 33 to 42 % for 64 bits of hex, in 16
+tokens instead of 21 (two runs of ``bench/placeholders.py``).
 """
 
 from __future__ import annotations
