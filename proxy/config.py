@@ -171,6 +171,15 @@ class PolicyConfig(_Strict):
     cache_size: int = Field(4096, ge=0, description="Decisions cached per identical input.")
 
 
+# For a small instruction model: without a repetition penalty SmolLM2 repeats one sentence until
+# its context is full; top_p trims the unlikely tail that derails a small model.
+LOCAL_SAMPLING_DEFAULTS: dict[str, int | float] = {
+    "temperature": 0.2, "top_p": 0.9, "repeat_penalty": 1.15}
+LLAMA_CPP_SAMPLING = frozenset({
+    "temperature", "top_p", "top_k", "min_p", "typical_p", "repeat_penalty", "presence_penalty",
+    "frequency_penalty", "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "seed"})
+
+
 class LocalBackendConfig(_Strict):
     kind: Literal["llama_cpp", "openai_compatible", "none"] = Field(
         "llama_cpp", description="In-process llama.cpp, a self-hosted server, or no local route."
@@ -187,11 +196,28 @@ class LocalBackendConfig(_Strict):
     api_key: SecretStr | None = Field(None, description="Key for the self-hosted server.")
     region: str = Field("EU", description="Where the local backend runs.")
     timeout_s: float = Field(300.0, gt=0)
+    default_max_tokens: int = Field(
+        512,
+        ge=1,
+        description="Answer length limit for a chat request that sets neither max_tokens nor "
+        "max_completion_tokens (legacy completions keep OpenAI's default of 16).",
+    )
+    sampling: dict[str, int | float] = Field(
+        default_factory=lambda: dict(LOCAL_SAMPLING_DEFAULTS),
+        description="Sampling parameters sent to the local model when a request leaves them "
+        "unset, under the names the server takes (llama.cpp: temperature, top_p, top_k, min_p, "
+        "repeat_penalty, ...; repeat_penalty is also sent as vLLM's repetition_penalty).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LocalBackendConfig:
         if self.kind == "openai_compatible" and not self.base_url:
             raise ValueError("local.base_url is required when local.kind is openai_compatible")
+        if self.kind == "llama_cpp":
+            unknown = sorted(set(self.sampling) - LLAMA_CPP_SAMPLING)
+            if unknown:
+                raise ValueError(f"local.sampling: llama.cpp takes no {unknown}; choose from "
+                                 f"{sorted(LLAMA_CPP_SAMPLING)}")
         return self
 
 

@@ -17,18 +17,20 @@ class Restorer:
     """Restores one request's placeholders; ``json_escape`` for text inside a JSON string."""
 
     def __init__(self, vault: Vault) -> None:
-        # Models sometimes drop the angle brackets or change the case of a placeholder; the hex
-        # tail is a keyed HMAC, so matching its core loosely cannot hit unrelated text.
-        self._originals = {ph[1:-1].lower(): value for ph, value in vault.originals.items()}
+        # Models sometimes drop the angle brackets of a placeholder, change its case or write the
+        # underscores of its tag as spaces (``Email Address_…``); the tail is a keyed HMAC, so
+        # matching the rest loosely cannot hit unrelated text.
+        self._originals = {_norm(ph[1:-1]): value for ph, value in vault.originals.items()}
         cores = sorted(self._originals, key=len, reverse=True)
-        self._re = (re.compile("<?(?:" + "|".join(re.escape(c) for c in cores) + ")>?",
-                               re.IGNORECASE) if cores else None)
+        self._re = (re.compile("<?(?:" + "|".join(re.escape(c).replace("_", "[_ ]")
+                                                  for c in cores) + ")>?",
+                               re.IGNORECASE | re.ASCII) if cores else None)
         forms = [f"<{c}>" for c in cores] + [f"{c}>" for c in cores]
         self._prefixes = {f[:k] for f in forms for k in range(1, len(f))}
         self.max_hold = max((len(f) - 1 for f in forms), default=0)
 
     def _value(self, m: re.Match[str]) -> str:
-        return self._originals[m.group(0).strip("<>").lower()]
+        return self._originals[_norm(m.group(0).strip("<>"))]
 
     def __bool__(self) -> bool:
         return self._re is not None
@@ -41,24 +43,34 @@ class Restorer:
                                 text)
         return self._re.sub(self._value, text)
 
-    def stream(self, *, json_escape: bool = False) -> StreamRestorer:
+    def stream(self, *, json_escape: bool | None = False) -> StreamRestorer:
+        """A stream channel; ``json_escape=None``: decided by the channel's first non-blank
+        character (``{`` or ``[``: an answer in JSON mode)."""
         return StreamRestorer(self, json_escape)
 
     def hold_index(self, buf: str) -> int:
         """Index from which ``buf`` could still be the start of a placeholder (len: none)."""
         if not self._prefixes:
             return len(buf)
-        tail = buf[max(0, len(buf) - self.max_hold):].lower()
+        tail = _norm(buf[max(0, len(buf) - self.max_hold):])
         for i in range(len(tail)):
             if tail[i:] in self._prefixes:
                 return len(buf) - len(tail) + i
         return len(buf)
 
 
+def _norm(text: str) -> str:
+    """ASCII lower case and spaces as underscores, one character for one (indices hold)."""
+    return text.translate(_NORM)
+
+
+_NORM = str.maketrans({**{chr(c): chr(c + 32) for c in range(65, 91)}, " ": "_"})
+
+
 class StreamRestorer:
     """One stream channel (a choice's content, or one tool call's arguments)."""
 
-    def __init__(self, restorer: Restorer, json_escape: bool) -> None:
+    def __init__(self, restorer: Restorer, json_escape: bool | None) -> None:
         self._r = restorer
         self._json = json_escape
         self._buf = ""
@@ -66,14 +78,16 @@ class StreamRestorer:
     def feed(self, piece: str) -> str:
         if not self._r:
             return piece
+        if self._json is None and piece.strip():
+            self._json = piece.lstrip()[0] in "{["
         buf = self._buf + piece
         h = self._r.hold_index(buf)
         self._buf = buf[h:]
-        return self._r.restore(buf[:h], json_escape=self._json)
+        return self._r.restore(buf[:h], json_escape=bool(self._json))
 
     def flush(self) -> str:
         buf, self._buf = self._buf, ""
-        return self._r.restore(buf, json_escape=self._json)
+        return self._r.restore(buf, json_escape=bool(self._json))
 
     @property
     def held(self) -> int:

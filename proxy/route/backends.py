@@ -34,7 +34,7 @@ def build_backends(settings: Settings) -> Backends:
         local = HttpBackend(name="openai_compatible", placement="local",
                             base_url=settings.local.base_url, api_key=key,
                             region=settings.local.region, timeout_s=settings.local.timeout_s,
-                            model=settings.local.model_name)
+                            model=settings.local.model_name, local_defaults=settings.local)
     external: Backend | None = None
     if settings.external.enabled:
         assert settings.external.api_key is not None

@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 import aiohttp
 
+from proxy.config import LocalBackendConfig
 from proxy.route.base import BackendUnavailable, UpstreamResponse
+from proxy.route.defaults import with_local_defaults
 
 _MAX_LINE = 8 * 1024 * 1024  # an SSE line longer than this is not a model's answer
 
@@ -25,6 +27,7 @@ class HttpBackend:
         region: str,
         timeout_s: float,
         model: str | None = None,
+        local_defaults: LocalBackendConfig | None = None,
     ) -> None:
         self.name = name
         self.placement = placement
@@ -33,6 +36,7 @@ class HttpBackend:
         self._key = api_key
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=5)
         self._model = model
+        self._defaults = local_defaults
         self._session: aiohttp.ClientSession | None = None
 
     def served_model(self, requested: str) -> str:
@@ -66,6 +70,8 @@ class HttpBackend:
         assert self._session is not None, "backend not started"
         if self._model:
             body = {**body, "model": self._model}
+        if self._defaults is not None:
+            body = with_local_defaults(endpoint, body, self._defaults, aliases=True)
         url = f"{self._base}/{endpoint.replace('.', '/')}"
         try:
             resp = await self._session.post(url, json=body)

@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
-from proxy.config import LocalBackendConfig
+from proxy.config import LLAMA_CPP_SAMPLING, LocalBackendConfig
 from proxy.route.base import BackendUnavailable, UpstreamResponse
+from proxy.route.defaults import with_local_defaults
 
 _CHAT_ARGS = ("messages", "tools", "tool_choice", "temperature", "top_p", "stop", "seed",
               "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs",
@@ -95,13 +96,10 @@ class LlamaCppBackend:
         return UpstreamResponse(status=200, chunks=self._stream(endpoint, kwargs, include_usage))
 
     def _kwargs(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-        names = _CHAT_ARGS if endpoint == "chat.completions" else _COMPLETION_ARGS
-        kwargs = {k: body[k] for k in names if body.get(k) is not None}
-        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        if max_tokens is not None:
-            kwargs["max_tokens"] = max_tokens
-        elif endpoint == "completions":
-            kwargs["max_tokens"] = 16
+        body = with_local_defaults(endpoint, body, self._cfg, aliases=False)
+        names = (_CHAT_ARGS if endpoint == "chat.completions" else _COMPLETION_ARGS)
+        kwargs = {k: body[k] for k in (*names, *LLAMA_CPP_SAMPLING) if body.get(k) is not None}
+        kwargs["max_tokens"] = body.get("max_completion_tokens") or body.get("max_tokens")
         rf = body.get("response_format")
         if endpoint == "chat.completions" and isinstance(rf, dict):
             if rf.get("type") == "json_schema":
@@ -162,7 +160,8 @@ class LlamaCppBackend:
             done = False
             while not done:
                 # What the model produced while the last batch was relayed goes out together.
-                items, batch = [await queue.get()], list[dict[str, Any]]()
+                items = [await queue.get()]
+                batch: list[dict[str, Any]] = []
                 while not queue.empty():
                     items.append(queue.get_nowait())
                 for item in items:

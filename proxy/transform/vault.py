@@ -1,13 +1,21 @@
 """Per-request placeholder vault: pseudonymize and redact spans, remember what was issued.
 
-A placeholder is ``<TYPE_xxxxxx>``: the hex tail is a keyed HMAC of (tenant, type, value), so the
-same value gets the same placeholder across the turns of a conversation and across requests of a
-tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
+A placeholder is ``<TYPE_xxxxxxxxxxxxx>``: the tail is a keyed HMAC of (tenant, type, value), so
+the same value gets the same placeholder across the turns of a conversation and across requests of
+a tenant, while different tenants get unrelated placeholders. A vault lives for one request only:
 restore replaces exactly the placeholders issued for that request and nothing else.
+
+The tail is ``TAIL_LEN`` characters of lower-case base32 (RFC 4648: a-z, 2-7), 65 bits. Two of N
+distinct values of one entity type of one tenant share a tail with probability about N²/2⁶⁶ (the
+birthday bound): 1.4·10⁻⁸ for a million values, 1.4·10⁻⁶ for ten million. Inside one request a
+collision lengthens the tail instead. Base32 rather than hex: SmolLM2 restored 78 to 90 % of the
+65-bit base32 placeholders its answers carried, against 33 to 42 % for 64 bits of hex, in 16
+tokens instead of 21 (two runs of ``bench/placeholders.py``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -15,16 +23,22 @@ from collections.abc import Iterable
 
 from proxy.detect.types import Span
 
-TAIL_LEN = 6
-PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9a-f]{6,64}>")
+TAIL_LEN = 13
+PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z0-9_]*_[a-z2-7]{6,64}>")
+
+
+def tail(mac: bytes) -> str:
+    """The whole tail a digest can give (52 characters for SHA-256); placeholders use a prefix."""
+    return base64.b32encode(mac).decode().rstrip("=").lower()
 
 
 class Vault:
     """Placeholders issued for one request, and their original values."""
 
-    def __init__(self, key: bytes, tenant: str) -> None:
+    def __init__(self, key: bytes, tenant: str, *, tail_len: int | None = None) -> None:
         self._key = key
         self._tenant = tenant
+        self._tail_len = TAIL_LEN if tail_len is None else tail_len
         self.originals: dict[str, str] = {}
         self._by_value: dict[tuple[str, str], str] = {}
 
@@ -32,12 +46,12 @@ class Vault:
         known = self._by_value.get((entity_type, value))
         if known is not None:
             return known
-        mac = hmac.new(
+        full = tail(hmac.new(
             self._key, f"{self._tenant}\x00{entity_type}\x00{value}".encode(), hashlib.sha256
-        ).hexdigest()
-        length = TAIL_LEN
+        ).digest())
+        length = self._tail_len
         while True:
-            candidate = f"<{_tag(entity_type)}_{mac[:length]}>"
+            candidate = f"<{_tag(entity_type)}_{full[:length]}>"
             owner = self.originals.get(candidate)
             if owner is None or owner == value:
                 break
@@ -45,10 +59,6 @@ class Vault:
         self.originals[candidate] = value
         self._by_value[(entity_type, value)] = candidate
         return candidate
-
-    @property
-    def max_len(self) -> int:
-        return max((len(p) for p in self.originals), default=0)
 
     def __bool__(self) -> bool:
         return bool(self.originals)

@@ -33,7 +33,14 @@ def test_chat_every_field_is_extracted():
         ("user", "messages[2].content[1].text"): "part two",
         ("name", "messages[2].name"): "jane_doe",
         ("assistant", "messages[3].content"): "earlier answer",
+        ("tool_call", "messages[3].tool_calls[0].id"): "c1",
+        ("tool_call", "messages[3].tool_calls[0].function.name"): "lookup",
+        ("tool_call_arguments", "messages[3].tool_calls[0].function.arguments.email (key)"):
+            "email",
         ("tool_call_arguments", "messages[3].tool_calls[0].function.arguments.email"): "a@b.eu",
+        ("tool_call_arguments", "messages[3].tool_calls[0].function.arguments.n (key)"): "n",
+        ("tool_call_arguments", "messages[3].tool_calls[0].function.arguments.n"): "3",
+        ("tool_call", "messages[4].tool_call_id"): "c1",
         ("tool_result", "messages[4].content"): "tool result",
         ("user_field", "user"): "alice@example.com",
     }
@@ -43,20 +50,22 @@ def test_set_writes_back_and_arguments_are_reserialized():
     body = chat_body()
     ex = extract_texts(CHAT, body)
     for f in ex.fields:
-        f.set(f.text.upper())
+        if f.text.upper() != f.text:
+            f.set(f.text.upper())
     ex.finalize()
     assert body["messages"][2]["content"][1]["text"] == "PART TWO"
     assert json.loads(body["messages"][3]["tool_calls"][0]["function"]["arguments"]) == {
-        "email": "A@B.EU", "n": 3}
+        "EMAIL": "A@B.EU", "N": 3}
     # The field keeps the original text for audit digests.
-    assert ex.fields[0].text == "You help Jane Doe."
+    first = next(f for f in ex.fields if f.path == "messages[0].content")
+    assert first.text == "You help Jane Doe." and first.changed
 
 
 def test_unparseable_arguments_are_scanned_as_text():
     body = {"model": "m", "messages": [{"role": "assistant", "content": None, "tool_calls": [
         {"id": "x", "type": "function", "function": {"name": "f", "arguments": "{broken"}}]}]}
     ex = extract_texts(CHAT, body)
-    assert [f.text for f in ex.fields] == ["{broken"]
+    assert [f.text for f in ex.fields if f.where == "tool_call_arguments"] == ["{broken"]
 
 
 @pytest.mark.parametrize("endpoint,body,texts", [

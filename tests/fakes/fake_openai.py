@@ -3,10 +3,14 @@ answers in OpenAI's wire format by echoing what it was sent, so tests can see ex
 proxy and whether the answer was restored.
 
 Behaviour, per request:
-- chat: the answer's content is ``ECHO: `` + the text of the last user message. If the request
-  carries ``tools``, the answer is instead one tool call to the first tool whose ``arguments`` are
-  ``{"echo": <that text>}``. Streaming splits the content (and tool arguments) into chunks of
-  ``chunk_size`` characters, so placeholders arrive split across chunks.
+- chat: the answer's content is ``ECHO: `` + the text of the last user message. Instead:
+  - with ``tools``: one call to the first tool, a function's ``arguments`` being
+    ``{"echo": <that text>}``, a custom tool's ``input`` being the text itself;
+  - with legacy ``functions``: a ``function_call`` with those arguments;
+  - with a JSON ``response_format``: the content ``{"echo": <that text>}``;
+  - when the text starts with ``REFUSE:``: a ``refusal`` of ``ECHO: `` + the text.
+  Streaming splits the content (refusal, tool arguments or input) into chunks of ``chunk_size``
+  characters, so placeholders arrive split across chunks.
 - completions: ``ECHO: `` + the prompt. embeddings: a deterministic 8-dim vector per input.
 
 Run standalone for benchmarks: ``python -m tests.fakes.fake_openai --port 9000``.
@@ -73,27 +77,30 @@ class FakeOpenAI:
         body = await self._read(request)
         if self.fail_status:
             return self._error()
-        text = "ECHO: " + _last_user_text(body.get("messages", []))
+        said = _last_user_text(body.get("messages", []))
+        text = "ECHO: " + said
         model = body.get("model", "fake")
         cid = "chatcmpl-fake" + hashlib.sha1(text.encode()).hexdigest()[:10]
-        tools = body.get("tools") or []
-        tool_name = tools[0]["function"]["name"] if tools else None
-        args = json.dumps({"echo": text[len("ECHO: "):]}, ensure_ascii=False)
+        kind, name, payload = _answer_kind(body, said)
         usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
         if not body.get("stream"):
-            if tool_name:
-                message: dict[str, Any] = {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {"id": "call_fake1", "type": "function",
-                         "function": {"name": tool_name, "arguments": args}}
-                    ],
-                }
+            message: dict[str, Any] = {"role": "assistant", "content": None}
+            finish = "stop"
+            if kind == "function":
+                message["tool_calls"] = [{"id": "call_fake1", "type": "function",
+                                          "function": {"name": name, "arguments": payload}}]
                 finish = "tool_calls"
+            elif kind == "custom":
+                message["tool_calls"] = [{"id": "call_fake1", "type": "custom",
+                                          "custom": {"name": name, "input": payload}}]
+                finish = "tool_calls"
+            elif kind == "function_call":
+                message["function_call"] = {"name": name, "arguments": payload}
+                finish = "function_call"
+            elif kind == "refusal":
+                message["refusal"] = text
             else:
-                message = {"role": "assistant", "content": text}
-                finish = "stop"
+                message["content"] = payload if kind == "json" else text
             return web.json_response(
                 {"id": cid, "object": "chat.completion", "created": int(time.time()),
                  "model": model,
@@ -115,23 +122,30 @@ class FakeOpenAI:
                 await resp.write(event[i : i + self.split_bytes])
                 await asyncio.sleep(0)
 
-        await send({**base, "choices": [{"index": 0, "delta": {"role": "assistant"},
-                                         "finish_reason": None}]})
-        if tool_name:
-            await send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
-                {"index": 0, "id": "call_fake1", "type": "function",
-                 "function": {"name": tool_name, "arguments": ""}}]}, "finish_reason": None}]})
-            for piece in _chunks(args, self.chunk_size):
-                await send({**base, "choices": [{"index": 0, "delta": {"tool_calls": [
-                    {"index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]})
+        async def delta(d: dict[str, Any]) -> None:
+            await send({**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]})
+
+        await delta({"role": "assistant"})
+        finish = "stop"
+        if kind in ("function", "custom"):
+            field = "arguments" if kind == "function" else "input"
+            await delta({"tool_calls": [{"index": 0, "id": "call_fake1", "type": kind,
+                                         kind: {"name": name, field: ""}}]})
+            for piece in _chunks(payload, self.chunk_size):
+                await delta({"tool_calls": [{"index": 0, kind: {field: piece}}]})
             finish = "tool_calls"
+        elif kind == "function_call":
+            await delta({"function_call": {"name": name, "arguments": ""}})
+            for piece in _chunks(payload, self.chunk_size):
+                await delta({"function_call": {"arguments": piece}})
+            finish = "function_call"
         else:
-            for i, piece in enumerate(_chunks(text, self.chunk_size)):
-                await send({**base, "choices": [{"index": 0, "delta": {"content": piece},
-                                                 "finish_reason": None}]})
+            field = "refusal" if kind == "refusal" else "content"
+            for i, piece in enumerate(_chunks(payload if kind == "json" else text,
+                                              self.chunk_size)):
+                await delta({field: piece})
                 if i == 0 and self.gate is not None:
                     await self.gate.wait()
-            finish = "stop"
         await send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
             await send({**base, "choices": [], "usage": usage})
@@ -187,6 +201,23 @@ class FakeOpenAI:
     async def models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [
             {"id": "gpt-4o", "object": "model", "created": 0, "owned_by": "fake"}]})
+
+
+def _answer_kind(body: dict[str, Any], said: str) -> tuple[str, str | None, str]:
+    """(kind of answer, tool or function name, payload) for a chat request."""
+    args = json.dumps({"echo": said}, ensure_ascii=False)
+    tools = body.get("tools") or []
+    if said.startswith("REFUSE:"):
+        return "refusal", None, said
+    if tools and tools[0].get("type") == "custom":
+        return "custom", tools[0]["custom"]["name"], said
+    if tools:
+        return "function", tools[0]["function"]["name"], args
+    if body.get("functions"):
+        return "function_call", body["functions"][0]["name"], args
+    if (body.get("response_format") or {}).get("type") in ("json_object", "json_schema"):
+        return "json", None, args
+    return "text", None, said
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
