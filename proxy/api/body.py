@@ -95,6 +95,20 @@ def parse(raw: bytes) -> Any:
     return value
 
 
+def parse_embedded(text: str) -> Any:
+    """JSON held in a string of the body (tool-call arguments, tool results): its value, or
+    ``None`` when it is not JSON; nested deeper than ``MAX_DEPTH`` is 400, as in the body."""
+    try:
+        value = json.loads(text)
+    except RecursionError as e:
+        raise _too_deep() from e
+    except ValueError:
+        return None
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check(value, False)
+    return value
+
+
 def _too_deep() -> ProxyError:
     return ProxyError(ErrorCode.invalid_request,
                       f"the body is nested more than {MAX_DEPTH} levels deep")

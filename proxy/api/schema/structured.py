@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from proxy.api.body import parse_embedded
 from proxy.api.schema.nodes import JSON, Doc, Node
 from proxy.api.schema.walk import At, Walk, invalid
 
@@ -37,10 +37,7 @@ class JsonText(Node):
 def _parse(text: str) -> Any:
     if text.lstrip()[:1] not in ("{", "["):
         return None
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    return parse_embedded(text)
 
 
 _SUBSCHEMA = frozenset({

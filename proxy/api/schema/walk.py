@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from proxy.api.body import MAX_DEPTH  # the body's own limit, inside JSON values too
 from proxy.api.fields import Extracted, TextField
 from proxy.errors import ErrorCode, ProxyError
-
-MAX_DEPTH = 64  # containers nested deeper than this in one request are refused
 
 
 class At:
