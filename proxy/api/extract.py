@@ -49,6 +49,6 @@ if __name__ == "__main__":
     from proxy.api.schema.doc import markdown, write
 
     if sys.argv[1:2] == ["--write"] and len(sys.argv) == 3:
-        write(Path(sys.argv[2]))
+        write(Path(sys.argv[2]), SCHEMAS)
     else:
-        sys.stdout.write(markdown())
+        sys.stdout.write(markdown(SCHEMAS))

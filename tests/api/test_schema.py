@@ -221,13 +221,13 @@ def test_security_md_lists_what_the_code_inspects():
     text = (ROOT / "SECURITY.md").read_text()
     block = re.search(re.escape(BEGIN) + ".*?" + re.escape(END), text, re.S)
     assert block, "SECURITY.md has no generated inspection list"
-    assert block.group(0) + "\n" == markdown(), (
+    assert block.group(0) + "\n" == markdown(SCHEMAS), (
         "SECURITY.md's inspection list is out of date: python -m proxy.api.extract")
 
 
 def test_every_registered_endpoint_is_documented():
     for endpoint in SCHEMAS:
-        assert f"`POST /v1/{endpoint.replace('.', '/')}`" in markdown()
+        assert f"`POST /v1/{endpoint.replace('.', '/')}`" in markdown(SCHEMAS)
 
 
 def test_a_tool_call_without_its_type_is_read_as_a_function_call():
