@@ -92,9 +92,6 @@ class ResultCache:
         except (OSError, sqlite3.Error) as e:
             log.warning("shared detection cache unwritable: %s", type(e).__name__)
 
-    def clear(self) -> None:
-        self._mem.clear()
-
     def close(self) -> None:
         self._mem.clear()
         if self._disk is not None:

@@ -24,7 +24,7 @@ import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
 
-from proxy.detect.names import lexicon
+from proxy.detect.recognizers.names import lexicon
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)|[.!?\n]")
 _CAPITALIZED = re.compile(r"(?<![\w@./])[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ][a-zß-öø-ÿąćęłńśźżőű'’\-]+")

@@ -29,7 +29,8 @@ from multiprocessing.process import BaseProcess
 
 from proxy.detect import worker
 from proxy.detect.corrections import Corrections
-from proxy.detect.engine import EngineConfig, SpanTuple
+from proxy.detect.engine import EngineConfig
+from proxy.detect.filters import SpanTuple
 from proxy.detect.types import DetectionError
 from proxy.metrics import DETECTION_WORKER_EXITS
 

@@ -63,10 +63,6 @@ class Span:
     entity_type: str
     score: float
 
-    @property
-    def special_category(self) -> bool:
-        return self.entity_type in SPECIAL_CATEGORIES
-
 
 class Detector(Protocol):
     """Finds personal data in a batch of texts.

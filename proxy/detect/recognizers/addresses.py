@@ -13,7 +13,7 @@ import re
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from proxy.detect.base import OwnRecognizer
+from proxy.detect.recognizers.base import OwnRecognizer
 
 _U = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ"
 _L = "a-zß-öø-ÿąćęłńśźżő"
