@@ -16,20 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import spacy
-from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer import AnalyzerEngine
 from spacy.language import Language
 
 from proxy.config import DETECTION_LANGUAGES
 from proxy.detect.corrections import CompiledCorrections, Corrections
-from proxy.detect.filters import NER_SOURCE, SpanTuple, keep, merge, trim
+from proxy.detect.entities import from_ner
+from proxy.detect.filters import SpanTuple, keep, merge, trim
 from proxy.detect.language import LanguageIdentifier
 from proxy.detect.nlp import MAX_TEXT, NameTagger, NoNlpEngine
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import build_registry
 from proxy.detect.recognizers.context import WindowContextEnhancer
+from proxy.detect.recognizers.locations import place_cue
+from proxy.detect.types import SPECIAL_CATEGORIES
 
 NER_COMPONENTS = {"ner", "transformer"}
-NER_SCORE = 0.85  # Presidio's default score for an NER entity
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ class Engine:
         self, texts: list[str], corrections: Corrections | None = None
     ) -> list[list[SpanTuple]]:
         normed = [normalize(t) for t in texts]
-        found = self._find([n.text for n in normed], [self.language_of(n.text) for n in normed])
+        found = self._find(
+            [n.text for n in normed], [self.language_of.identify(n.text) for n in normed]
+        )
         comp = self._compiled(corrections)
         out: list[list[SpanTuple]] = []
         for n, spans in zip(normed, found, strict=True):
@@ -89,27 +93,32 @@ class Engine:
             out.append(merge(mapped))
         return out
 
-    def _find(self, texts: list[str], langs: list[str]) -> list[list[SpanTuple]]:
+    def _find(
+        self, texts: list[str], langs: list[tuple[str, tuple[str, ...]]]
+    ) -> list[list[SpanTuple]]:
         """The recognizers first, then NER where a candidate name is left outside their spans,
         then what decoded Base64 and hex blobs hide."""
         found = []
-        for text, lang in zip(texts, langs, strict=True):
+        for text, (lang, _) in zip(texts, langs, strict=True):
             art = self.nlp_engine.process_text(text, lang)
             results = self.analyzer.analyze(text, language=lang, nlp_artifacts=art)
             found.append([trim(text, r) for r in results if keep(text, r)])
-        persons = self.tagger.persons(texts, langs, [[(s, e) for s, e, *_ in f] for f in found])
-        for text, spans, names in zip(texts, found, persons, strict=True):
-            for s, e in names:
-                r = RecognizerResult(
-                    "PERSON", s, e, NER_SCORE, recognition_metadata={"recognizer_name": NER_SOURCE}
-                )
-                if keep(text, r):
-                    spans.append(trim(text, r))
-        for text, lang, spans in zip(texts, langs, found, strict=True):
+        # Places are candidates where the text speaks of someone: a person or an identifier
+        # found, or "I live in", "born in"...
+        personal = [any(_personal(t) for _, _, t, _ in f) for f in found]
+        ents = self.tagger.entities(
+            texts,
+            [ner for _, ner in langs],
+            [[(s, e) for s, e, *_ in f] for f in found],
+            [p or place_cue(t) for p, t in zip(personal, texts, strict=True)],
+        )
+        for text, spans, text_ents, p in zip(texts, found, ents, personal, strict=True):
+            spans += from_ner(text, text_ents, p)
+        for text, (lang, ner), spans in zip(texts, langs, found, strict=True):
             blobs = decoded_blobs(text)
             if not blobs:
                 continue
-            inner = self._find([d for _, _, d in blobs], [lang] * len(blobs))
+            inner = self._find([d for _, _, d in blobs], [(lang, ner)] * len(blobs))
             for (a, b, _), hits in zip(blobs, inner, strict=True):
                 if hits:
                     best = max(hits, key=lambda x: (x[3], x[1] - x[0]))
@@ -126,3 +135,8 @@ class Engine:
                 self._corrections.clear()
             comp = self._corrections[key] = CompiledCorrections(corrections)
         return comp
+
+
+def _personal(entity_type: str) -> bool:
+    """A span of this type makes the places of its text someone's."""
+    return entity_type not in SPECIAL_CATEGORIES and entity_type != "LOCATION"

@@ -7,26 +7,22 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from proxy.detect.recognizers.names import known_name, place_context, plausible_person
+from proxy.detect.recognizers.names import NAMED, place_context, plausible_person
 
-NER_SOURCE = "NER"  # recognizer name of the NER model's results
 SpanTuple = tuple[int, int, str, float]
 
 
 def keep(text: str, r: RecognizerResult) -> bool:
-    """Drop PERSON look-alikes: words, places, and lone NER words the lexicons do not know."""
+    """Drop PERSON look-alikes: words, places, dates, codes."""
     if r.entity_type != "PERSON":
         return True
     value = text[r.start : r.end]
-    source = (r.recognition_metadata or {}).get("recognizer_name", "")
-    if not plausible_person(value, cased=not source.startswith("NameRecognizer")):
+    meta = r.recognition_metadata or {}
+    source = meta.get("recognizer_name", "")
+    named = bool(meta.get(NAMED))
+    if not plausible_person(value, cased=not source.startswith("NameRecognizer"), named=named):
         return False
-    if place_context(text, r.start, r.end):
-        return False
-    # A lone word from the NER model counts if the lexicons know it as a name: the model
-    # also tags product names ("Quarkus") and capitalized sentence openers ("Ruf an ...").
-    by_ner = source == NER_SOURCE
-    return not (by_ner and " " not in value.strip() and not known_name(value.strip(" '’\"")))
+    return named or not place_context(text, r.start, r.end)
 
 
 _LEADING_LOWER = re.compile(

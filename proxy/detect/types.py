@@ -46,6 +46,10 @@ ENTITY_TYPES: frozenset[str] = SPECIAL_CATEGORIES | frozenset(
         "UK_NINO",
         "UK_NHS",
         "EU_VAT",
+        "US_SSN",
+        "US_ITIN",
+        "US_DRIVER_LICENSE",
+        "LOCATION",
         "CUSTOM_TERM",
     }
 )

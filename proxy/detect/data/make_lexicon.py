@@ -2,6 +2,10 @@
 
 Run by hand: ``python -m proxy.detect.data.make_lexicon``.
 
+world_names: given names and surnames of every Latin-script Faker locale (Iceland to Nigeria, Japan
+in its romanized names), minus stop words of the supported languages and the words above: a token
+the NER model tags as an entity of any kind counts as a name part when it is one of these.
+
 first_names: given names of European locales, minus those that are also common words, places or
 technology names (ambiguous_first_names: those count only before a known surname, after a title, or
 by the NER model). surnames: family names of the same locales. public_figures: historical
@@ -11,10 +15,16 @@ countries, large cities, months and weekdays in several languages: never a PERSO
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from pathlib import Path
 
+import faker.providers.person
+import spacy
 from faker import Faker
+
+from proxy.config import DETECTION_LANGUAGES
 
 LOCALES = [
     "en_GB",
@@ -51,6 +61,18 @@ Tyler Cameron Harper Mason Taylor Parker Carter Cooper Hunter Porter Baker Fishe
 Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Justice Liberty
 Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
 Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
+# Software, products and assistants named like people: a lone mention in a prompt is the product.
+TECHNOLOGY = """Cassandra Jasmine Travis Hugo Jenkins Django Karma Mocha Apollo Ember Electron
+Celery Gatsby Jekyll Sphinx Maven Kafka Presto Consul Nomad Helm Argo Envoy Grafana Kibana
+Ansible Puppet
+Siri Cortana Gemini Llama Mistral Falcon Copilot Bard Alexa Phoenix Rails Laravel Drupal Magento
+Stripe Heroku Sentry Jira Slack Zoom Notion Figma Linear Docker Vue Svelte Angular Elm Dart Kotlin
+Scala Groovy Perl Lua Haskell Erlang Elixir Clojure Swift Rust Logan Atom Emacs Tomcat Jetty
+Quarkus Spring Hibernate Jackson Lombok Mockito Selenium Cypress Jest Chai Sinon Enzyme Webpack
+Rollup Parcel Babel Gulp Grunt Yarn Deno Bun Express Nest Next Nuxt Remix Astro Eleventy Sanity
+Strapi Ghost Shopify Odoo Sage Xero Oracle Hana Watson Einstein Tableau Looker Airflow Dagster
+Prefect Pandas Polars Keras Caffe Theano Ollama Cohere Claude Aria Jarvis Cody Devin Otto
+Milo""".split()
 # Historical figures (long dead, so not anyone's personal data under the GDPR) that prompts name
 # as topics: "Einstein's theory", "a poem in the style of Goethe". Full names, and single names
 # only where nobody alive is likely to carry them (not Bach, Marx, Kant, Newton...).
@@ -108,6 +130,25 @@ Chelsea Devon Kent Essex Surrey Bavaria Bayern Brittany Bretagne Provence Tuscan
 Catalonia Catalunya Andalusia Silesia Flanders Wallonia Europe Africa Asia America""".split()
 
 
+def _latin(name: str) -> bool:
+    return all(c in "-'’" or (c.isalpha() and ord(c) < 0x250) for c in name)
+
+
+def world_names() -> set[str]:
+    """Given names and surnames of every Faker locale, in Latin script."""
+    names: set[str] = set()
+    for mod in pkgutil.iter_modules(faker.providers.person.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{mod.name}").Provider
+        for attr in (
+            "first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
+            "first_romanized_names", "last_names", "last_romanized_names",
+        ):  # fmt: skip
+            value = provider.__dict__.get(attr)
+            if isinstance(value, (dict, list, tuple, set, frozenset)):
+                names |= {n for n in value if isinstance(n, str) and _latin(n)}
+    return names
+
+
 def main() -> None:
     firsts: set[str] = set()
     lasts: set[str] = set()
@@ -124,7 +165,7 @@ def main() -> None:
                 for attr in ("countries",):
                     places |= {c for c in (getattr(p, attr, None) or ()) if " " not in c}
     not_names = places | set(MONTHS_DAYS)
-    ambiguous = set(AMBIGUOUS) | not_names
+    ambiguous = set(AMBIGUOUS) | set(TECHNOLOGY) | not_names
     names = sorted(
         n for n in firsts if n.replace("-", "").isalpha() and len(n) >= 3 and n not in ambiguous
     )
@@ -136,15 +177,24 @@ def main() -> None:
     surnames = sorted(
         n for n in lasts if plain(n) and n[0].isupper() and n not in ambiguous | set(WORD_SURNAMES)
     )
+    stop = {w.lower() for x in DETECTION_LANGUAGES for w in spacy.blank(x).Defaults.stop_words}
+    world = sorted(
+        n
+        for n in world_names()
+        if plain(n) and n[0].isupper() and n.lower() not in stop and n not in ambiguous
+    )
     out = Path(__file__).with_name("lexicon.json")
     out.write_text(
         json.dumps(
             {
                 "first_names": names,
-                "ambiguous_first_names": sorted(set(ambiguous_names) | set(AMBIGUOUS)),
+                "ambiguous_first_names": sorted(
+                    set(ambiguous_names) | set(AMBIGUOUS) | set(TECHNOLOGY)
+                ),
                 "surnames": surnames,
                 "not_names": sorted(not_names),
                 "public_figures": sorted(PUBLIC_FIGURES),
+                "world_names": world,
             },
             ensure_ascii=False,
             indent=0,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry
 
-from proxy.detect.recognizers import addresses, dates, identifiers, names, phones
+from proxy.detect.recognizers import addresses, dates, identifiers, locations, names, phones
 from proxy.detect.special import special_recognizers
 
 RecognizerFactory = Callable[[str], EntityRecognizer]
@@ -40,10 +40,14 @@ RECOGNIZERS: tuple[RecognizerFactory, ...] = (
     identifiers.UkNhs,
     identifiers.EuVat,
     identifiers.Passport,
+    identifiers.UsSsn,
+    identifiers.UsItin,
+    identifiers.UsDriverLicense,
     phones.Phone,
     dates.DateOfBirth,
     names.NameRecognizer,
     addresses.AddressRecognizer,
+    locations.LocationRecognizer,
 )
 
 

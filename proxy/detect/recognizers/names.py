@@ -7,7 +7,8 @@ names in short chat turns. This recognizer adds, for every language:
 - a known given name (lexicon.json, from Faker's European locales, minus given names that are also
   common words or places) followed by capitalized surname words (``Jan de Vries``);
 - a known given name alone right after a greeting, sign-off or relation word (``Hi Anna``,
-  ``my colleague Lukas``).
+  ``my colleague Lukas``), or anywhere when it is no word, place or product name (``Why is Sven
+  so impulsive?``).
 
 ``plausible_person`` filters PERSON spans from any source: no digits or symbols, capitalized,
 not a country, large city, month or weekday.
@@ -47,7 +48,7 @@ _TITLE_NAME = re.compile(
 )
 _M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
 _WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
-_REST = re.compile(rf"(?:\s(?:[A-Z]\.\s)?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
+_REST = re.compile(rf"(?:\s(?:[A-Z]\.?\s)?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
 _GREETING = re.compile(
     r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|regards|best|yours|sincerely|"
     r"colleague|coworker|co-worker|friend|boss|manager|wife|husband|partner|son|daughter|mother|"
@@ -170,13 +171,37 @@ _NOT_SURNAME = {
 @cache
 def _data() -> dict[str, frozenset[str]]:
     data = json.loads((Path(__file__).parent.parent / "data" / "lexicon.json").read_text())
-    return {
+    out = {
         "first": frozenset(data["first_names"]),
         "ambiguous": frozenset(data["ambiguous_first_names"]),
         "surnames": frozenset(data["surnames"]),
+        "world": frozenset(data["world_names"]),
         "not": frozenset(n.lower() for n in data["not_names"])
         | frozenset(n.lower() for n in data["public_figures"]),
+        "figures": frozenset(n.lower() for n in data["public_figures"]),
     }
+    stop = _stop_words()
+    out["first_lower"] = frozenset(n.lower() for n in out["first"]) - stop
+    out["surnames_lower"] = frozenset(n.lower() for n in out["surnames"]) - stop
+    return out
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """Stop words of every supported language, lower-cased."""
+    import spacy
+
+    from proxy.config import DETECTION_LANGUAGES
+
+    return frozenset(
+        w.lower() for lang in DETECTION_LANGUAGES for w in spacy.blank(lang).Defaults.stop_words
+    )
+
+
+def common_word(word: str) -> bool:
+    """A stop word of a supported language, or a word the lexicons know is never a name."""
+    w = word.lower()
+    return w in _stop_words() or w in _data()["not"]
 
 
 def lexicon() -> tuple[frozenset[str], frozenset[str]]:
@@ -185,9 +210,11 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     return d["first"], d["not"]
 
 
-def plausible_person(value: str, cased: bool = True) -> bool:
+def plausible_person(value: str, cased: bool = True, named: bool = False) -> bool:
     """Whether a PERSON candidate looks like a name rather than a word, place, date or code
-    (``cased``: it must hold a capital, unless it was named as such: "my name is sophie")."""
+    (``cased``: it must hold a capital, unless it was named as such: "my name is sophie";
+    ``named``: the context says it is a name, so a given name that is also a word or a place,
+    "My name is Sofia", still counts)."""
     v = value.strip(" '’\"")
     if not v or any(c.isdigit() or c in "@/\\#_=<>{}[]()" for c in v) or len(v) < 2:
         return False
@@ -205,15 +232,81 @@ def plausible_person(value: str, cased: bool = True) -> bool:
         return False  # "Victoria Station"
     d = _data()
     word = v.removesuffix("'s")
+    if named:
+        return v.lower() not in d["figures"]
     if len(toks) == 1 and (word.lower() in d["not"] or word in d["ambiguous"]):
         return False
     return v.lower() not in d["not"]
 
 
-def known_name(value: str) -> bool:
-    """A single word that the lexicons know as a given name or a surname."""
+def unambiguous_name(value: str) -> bool:
+    """A single word the lexicons know as a name and never as a word or a place."""
     d = _data()
-    return value in d["first"] or value in d["surnames"] or value in d["ambiguous"]
+    return value not in d["ambiguous"] and known_name(value)
+
+
+def known_name(value: str) -> bool:
+    """A single word that the lexicons know as a given name or a surname, of any nationality."""
+    d = _data()
+    return (
+        value in d["first"]
+        or value in d["surnames"]
+        or value in d["ambiguous"]
+        or value in d["world"]
+    )
+
+
+# Words around a name that say it is a person: pronouns, relations, titles, verbs said of people,
+# in every supported language. A lone word the NER model tags needs one of these in its sentence
+# unless the lexicons know it as a name.
+_CUE_WORDS = (
+    r"he|she|him|her|his|hers|himself|herself|he's|she's|mr|mrs|ms|miss|dr|sir|madam|"
+    r"friend|kid|kids|son|daughter|wife|husband|partner|boss|colleague|coworker|mother|mom|mum|"
+    r"father|dad|brother|sister|uncle|aunt|cousin|grandma|grandpa|neighbou?r|patient|client|"
+    r"customer|employee|manager|child|children|baby|boyfriend|girlfriend|fiancée?|tenant|"
+    r"student|teacher|doctor|nurse|lawyer|ceo|founder|founders|author|singer|actor|actress|"
+    r"said|says|say|told|tells|asked|asks|shouted|yelled|called|calls|named|met|meet|meets|wrote|"
+    r"writes|replied|answered|lives|lived|living|born|married|died|works|worked|sang|sung|"
+    r"directed|starring|talking|talked|speak|speaks|spoke|thanks|thank|hi|hello|hey|dear|"
+    r"remember|visited|knows|knew|loves|loved|hates|likes|gave|given|sent|emailed|texted|"
+    r"follow up with|beneficiary|name|named|nickname|surname|"
+    r"er|ihm|ihn|sein|seine|herr|frau|kollege|kollegin|freund|"
+    r"freundin|sohn|tochter|mutter|vater|bruder|schwester|sagte|fragte|wohnt|heißt|"
+    r"elle|lui|son|sa|ses|monsieur|madame|ami|amie|fils|fille|mère|père|frère|"
+    r"sœur|collègue|dit|habite|appelle|"
+    r"él|ella|su|sus|señor|señora|amigo|amiga|hijo|hija|madre|padre|hermano|hermana|"
+    r"dijo|vive|llama|"
+    r"lei|suo|sua|signor|signora|amico|amica|figlio|figlia|fratello|"
+    r"sorella|disse|abita|chiama|"
+    r"hij|zij|zijn|haar|meneer|mevrouw|vriend|vriendin|zoon|dochter|moeder|vader|broer|"
+    r"zus|zei|woont|heet|"
+    r"ona|jego|jej|pan|pani|przyjaciel|syn|córka|matka|ojciec|brat|siostra|"
+    r"powiedział|mieszka"
+)
+PERSON_CUE = re.compile(rf"(?<![\w'’])(?:{_CUE_WORDS})(?![\w'’])", re.IGNORECASE)
+_POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
+_VOCATIVE = re.compile(r"^\s*[,!?:]|^\s*$")
+_SENTENCE_STOP = re.compile(r"[.!?;\n]")
+
+
+def person_cue(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around ``text[start:end]`` says it names a person: a cue word within
+    60 characters before or 40 after (inside the sentence), a possessive ("Ralf's kid"), or a
+    vocative ("Remember me, Steven?", "Renátó, can I...", "Vanessa:")."""
+    lo = max(0, start - 60)
+    for m in _SENTENCE_STOP.finditer(text, lo, start):
+        lo = m.end()
+    hi = min(len(text), end + 40)
+    stop = _SENTENCE_STOP.search(text, end, hi)
+    hi = stop.start() if stop else hi
+    if PERSON_CUE.search(text, lo, start) or PERSON_CUE.search(text, end, hi):
+        return True
+    if _POSSESSIVE_AFTER.match(text, end):
+        return True
+    before = text[max(0, start - 2) : start]
+    return bool(_VOCATIVE.match(text[end : end + 3])) and (
+        start == 0 or before.endswith((", ", "\n", ": ")) or text[start - 1] in "\n"
+    )
 
 
 def place_context(text: str, start: int, end: int) -> bool:
@@ -228,6 +321,9 @@ _PARTICLES = {
     "das", "ter", "ten", "y", "e", "bin", "al", "el", "zu", "af", "op", "'t", "d'", "l'",
 }  # fmt: skip
 _PLACE_NOUNS = {
+    "plc", "llc", "corp", "corporation", "company", "co", "sa", "spa", "nv", "bv", "ab", "asa",
+    "trust", "fund", "partners", "holdings", "systems", "technologies", "solutions", "services",
+    "capital", "energy", "international", "industries", "limited", "shares", "series",
     "station", "street", "st", "road", "avenue", "airport", "hospital", "university", "school",
     "church", "hotel", "park", "bridge", "tower", "museum", "square", "hall", "centre", "center",
     "stadium", "theatre", "theater", "cathedral", "palace", "castle", "bank", "group", "inc", "ltd",
@@ -267,8 +363,21 @@ def _base_form(word: str, firsts: frozenset[str]) -> str:
     return word
 
 
+# A given name followed by these is a product or a place: "Hugo site", "Victoria Station".
+_NOT_LONE = re.compile(r"[.\-]\w|\s+(?:\d|[A-ZÀ-Þ][a-zß-ÿ]+\s+\d)")
+NAMED = "named"  # recognition metadata: the context itself says this is a name
+_LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})\s([a-zß-öø-ÿ]{3,})(?![\w@])")
+
+
+def _result(start: int, end: int, score: float, named: bool = False) -> RecognizerResult:
+    return RecognizerResult(
+        "PERSON", start, end, score, recognition_metadata={NAMED: True} if named else None
+    )
+
+
 class NameRecognizer(OwnRecognizer):
-    """Names by title, by known given name plus surname, and by greeting context."""
+    """Names by title, by known given name plus surname, by greeting, by structured key, by
+    first-person naming, and in lower case by given name plus surname next to a person cue."""
 
     def __init__(self, language: str) -> None:
         super().__init__("PERSON", language, f"NameRecognizer_{language}")
@@ -281,7 +390,7 @@ class NameRecognizer(OwnRecognizer):
         for rx in (_TITLE_NAME, _M_DOT):
             for m in rx.finditer(text):
                 if m.group("name").lower() not in not_names:
-                    out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.8))
+                    out.append(_result(m.start("name"), m.end("name"), 0.8, named=True))
         d = _data()
         for m in _WORD.finditer(text):
             word = m.group()
@@ -289,17 +398,21 @@ class NameRecognizer(OwnRecognizer):
                 word = _base_form(word, firsts)
             rest = _REST.match(text, m.end()) if word in firsts or word in d["ambiguous"] else None
             if rest is None:
+                if word in firsts and not _NOT_LONE.match(text, m.end()):
+                    # "Why is Sven so impulsive?": a lone given name that is no word or place.
+                    out.append(_result(m.start(), m.end(), 0.6))
                 continue
-            surname = rest.group().split()[-1] in d["surnames"] or rest.group().split()[0].islower()
-            if word in d["ambiguous"] and not surname:
-                continue  # "Rosa Poza", "Jack van Dijk" count, "Rose Garden" does not
+            toks = rest.group().split()
+            surname = toks[-1] in d["surnames"] or toks[-1] in d["world"] or toks[0].islower()
+            if word in d["ambiguous"] and not (surname or person_cue(text, m.start(), rest.end())):
+                continue  # "Rosa Poza", "Max Mustermann lives..." count, "Rose Garden" does not
             end = m.end()
-            for tok in rest.group().split():
+            for tok in toks:
                 if tok in _NOT_SURNAME or tok.lower() in not_names:
                     break
                 end = text.index(tok, end) + len(tok)
             if end > m.end() and text[end - 1].isalpha() and text[end - 1].islower():
-                out.append(RecognizerResult("PERSON", m.start(), end, 0.75))
+                out.append(_result(m.start(), end, 0.75))
         for m in _KEYED.finditer(text):
             # "first_name": "Anna" / Name: Anna Schmidt / "customer": "Jan de Vries"
             value, strict = m.group("value"), re.fullmatch(_KEY_STRICT, m.group("key"), re.I)
@@ -311,11 +424,22 @@ class NameRecognizer(OwnRecognizer):
                 or toks[-1] in d["surnames"]
             ):
                 if value.lower() not in not_names:
-                    out.append(RecognizerResult("PERSON", m.start("value"), m.end("value"), 0.85))
+                    out.append(_result(m.start("value"), m.end("value"), 0.85, named=True))
         for m in _NAMED.finditer(text):
             if m.group("value").lower() not in not_names:
-                out.append(RecognizerResult("PERSON", m.start("value"), m.end("value"), 0.8))
+                out.append(_result(m.start("value"), m.end("value"), 0.8, named=True))
         for m in _GREETING.finditer(text):
-            if m.group("name") in firsts:
-                out.append(RecognizerResult("PERSON", m.start("name"), m.end("name"), 0.7))
+            name = m.group("name")
+            vocative = _VOCATIVE.match(text[m.end("name") : m.end("name") + 3])
+            if name in firsts or (vocative and known_name(name) and not common_word(name)):
+                out.append(_result(m.start("name"), m.end("name"), 0.7, named=True))
+        for m in _LOWER_PAIR.finditer(text):
+            # "i met sophie turner yesterday": a known given name and surname, said of a person.
+            first, last = m.group(1), m.group(2)
+            if (
+                first in d["first_lower"]
+                and last in d["surnames_lower"]
+                and person_cue(text, m.start(), m.end())
+            ):
+                out.append(_result(m.start(), m.end(), 0.7, named=True))
         return out
