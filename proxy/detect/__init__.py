@@ -5,13 +5,15 @@ once at startup. ``proxy.detect.admin.admin_routes`` serves the per-tenant corre
 
 Layout, by responsibility:
 
-- the front: ``detector`` (cache lookups, revision, lifecycle), ``cache``, ``revision``,
+- the front: ``detector`` (cache lookups, revision, lifecycle), ``request`` (what one request's
+  texts say together: name coreference, special categories), ``cache``, ``revision``,
   ``scheduler`` (thread or worker pool, batching), ``pool`` and ``worker`` (the processes);
 - the analysis inside a worker: ``engine`` (Presidio's analyzer over our registry), ``language``,
   ``normalize`` (evasions undone, offsets kept), ``nlp`` (spaCy NER on the windows that may hold a
-  name), ``filters`` (look-alikes dropped, overlaps merged);
-- ``recognizers/``: one module per family (identifiers, phones, dates, names, addresses) and
-  the one list that registers them; ``special`` (GDPR Art. 9);
+  name), ``entities`` (which NER entities are a person or a place), ``keys`` (the key path of a
+  structured value as context), ``filters`` (look-alikes dropped, overlaps merged);
+- ``recognizers/``: one module per family (identifiers, phones, dates, names, addresses,
+  locations) and the one list that registers them; ``special`` (GDPR Art. 9);
 - per-tenant corrections: ``corrections``, ``store``, ``admin``.
 
 ``ENTITY_TYPES`` lists what can be emitted.

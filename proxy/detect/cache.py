@@ -51,8 +51,10 @@ class ResultCache:
     def shared(self) -> bool:
         return self._disk is not None
 
-    def key(self, tenant: str, revision: str, text: str) -> str:
-        msg = f"{tenant}\0{revision}\0".encode() + text.encode()
+    def key(self, tenant: str, revision: str, text: str, field: str | None = None) -> str:
+        """The cache key of a text (``field``: its key path in structured data, context that
+        changes its spans)."""
+        msg = f"{tenant}\0{revision}\0{field or ''}\0".encode() + text.encode()
         return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()
 
     def get(self, key: str) -> Spans | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from proxy.config import Settings, TenantConfig
 from proxy.detect.cache import ResultCache
 from proxy.detect.engine import Engine, EngineConfig
+from proxy.detect.request import resolve
 from proxy.detect.revision import check_models, code_revision
 from proxy.detect.scheduler import Scheduler
 from proxy.detect.store import CorrectionsStore
@@ -19,9 +20,12 @@ from proxy.detect.types import DetectionError, Span
 class PresidioDetector:
     """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
 
-    Results are cached per (tenant, revision, text) in process and on disk for every serving process
-    (``proxy.detect.cache``), so the earlier turns of a conversation are not analyzed again; any
-    change of code, models, thresholds or corrections changes the revision and so misses the cache.
+    Results are cached per (tenant, revision, key path, text) in process and on disk for every
+    serving process (``proxy.detect.cache``), so the earlier turns of a conversation are not
+    analyzed again; any change of code, models, thresholds or corrections changes the revision and
+    so misses the cache. What the texts say together (name coreference, special categories said
+    of no one in their own text) is decided for the whole request afterwards
+    (``proxy.detect.request``).
     """
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
@@ -64,49 +68,56 @@ class PresidioDetector:
         async with self._start_lock:
             await self.scheduler.start()
 
-    async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]:
+    async def detect(
+        self, texts: list[str], tenant: TenantConfig, keys: list[str | None] | None = None
+    ) -> list[list[Span]]:
         if not self.scheduler.started:
             raise DetectionError("detector is not started")
         if self.scheduler.broken:
             async with self._start_lock:
                 if self.scheduler.broken:
                     await self.scheduler.restart()
+        fields = keys if keys is not None else [None] * len(texts)
+        if len(fields) != len(texts):
+            raise DetectionError("detection got a key path count that does not match the texts")
         corrections = self.store.effective(tenant)
         revision = self.revision
         cache, loop = self._cache, asyncio.get_running_loop()
-        keys = [cache.key(tenant.id, revision, t) for t in texts]
+        ckeys = [cache.key(tenant.id, revision, t, f) for t, f in zip(texts, fields, strict=True)]
         results: list[tuple[Span, ...] | None] = [
-            cache.get(k) if t else () for k, t in zip(keys, texts, strict=True)
+            cache.get(k) if t else () for k, t in zip(ckeys, texts, strict=True)
         ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing and cache.shared:
             # On the loop: a lookup in the shared cache (SQLite in WAL mode, readers never wait)
             # takes microseconds, a hop to a thread and back a quarter of a millisecond.
-            got = cache.get_shared([keys[i] for i in missing])
+            got = cache.get_shared([ckeys[i] for i in missing])
             for i, spans in zip(missing, got, strict=True):
                 if spans is not None:
                     results[i] = spans
-                    cache.put(keys[i], spans)
-        todo = list(dict.fromkeys(texts[i] for i, r in enumerate(results) if r is None))
+                    cache.put(ckeys[i], spans)
+        todo = list(
+            dict.fromkeys((texts[i], fields[i]) for i, r in enumerate(results) if r is None)
+        )
         if todo:
-            raw = await self.scheduler.run(todo, corrections)
+            raw = await self.scheduler.run([t for t, _ in todo], corrections, [f for _, f in todo])
             fresh = {
-                t: tuple(Span(s, e, typ, round(sc, 4)) for s, e, typ, sc in spans)
-                for t, spans in zip(todo, raw, strict=True)
+                item: tuple(Span(s, e, typ, round(sc, 4)) for s, e, typ, sc in spans)
+                for item, spans in zip(todo, raw, strict=True)
             }
             new: list[tuple[str, tuple[Span, ...]]] = []
             for i, t in enumerate(texts):
                 if results[i] is None:
-                    results[i] = fresh[t]
-                    cache.put(keys[i], fresh[t])
-                    new.append((keys[i], fresh[t]))
+                    results[i] = fresh[(t, fields[i])]
+                    cache.put(ckeys[i], fresh[(t, fields[i])])
+                    new.append((ckeys[i], fresh[(t, fields[i])]))
             if cache.shared:
                 # Off the request's path: the answer is known, the disk copy only helps the other
                 # serving processes later (put_shared logs its own failures).
                 write = loop.run_in_executor(None, cache.put_shared, new)
                 self._writes.add(write)
                 write.add_done_callback(self._writes.discard)
-        return [list(r or ()) for r in results]
+        return resolve(texts, [list(r or ()) for r in results])
 
     async def ready(self) -> bool:
         return self.scheduler.ready

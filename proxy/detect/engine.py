@@ -23,6 +23,7 @@ from proxy.config import DETECTION_LANGUAGES
 from proxy.detect.corrections import CompiledCorrections, Corrections
 from proxy.detect.entities import from_ner
 from proxy.detect.filters import SpanTuple, keep, merge, trim
+from proxy.detect.keys import context_words, keyed_spans
 from proxy.detect.language import LanguageIdentifier
 from proxy.detect.nlp import MAX_TEXT, NameTagger, NoNlpEngine
 from proxy.detect.normalize import decoded_blobs, normalize
@@ -78,11 +79,18 @@ class Engine:
         self._corrections: dict[str, CompiledCorrections] = {}
 
     def analyze_batch(
-        self, texts: list[str], corrections: Corrections | None = None
+        self,
+        texts: list[str],
+        corrections: Corrections | None = None,
+        keys: list[str | None] | None = None,
     ) -> list[list[SpanTuple]]:
+        """Spans of each text at its original offsets; ``keys[i]``: the key path of ``texts[i]``
+        when it is a value in structured data (``None``: free text)."""
         normed = [normalize(t) for t in texts]
         found = self._find(
-            [n.text for n in normed], [self.language_of.identify(n.text) for n in normed]
+            [n.text for n in normed],
+            [self.language_of.identify(n.text) for n in normed],
+            keys or [None] * len(texts),
         )
         comp = self._compiled(corrections)
         out: list[list[SpanTuple]] = []
@@ -94,15 +102,20 @@ class Engine:
         return out
 
     def _find(
-        self, texts: list[str], langs: list[tuple[str, tuple[str, ...]]]
+        self,
+        texts: list[str],
+        langs: list[tuple[str, tuple[str, ...]]],
+        keys: list[str | None],
     ) -> list[list[SpanTuple]]:
-        """The recognizers first, then NER where a candidate name is left outside their spans,
-        then what decoded Base64 and hex blobs hide."""
+        """The key of a structured value and the recognizers first, then NER where a candidate
+        name is left outside their spans, then what decoded Base64 and hex blobs hide."""
         found = []
-        for text, (lang, _) in zip(texts, langs, strict=True):
+        for text, (lang, _), key in zip(texts, langs, keys, strict=True):
             art = self.nlp_engine.process_text(text, lang)
-            results = self.analyzer.analyze(text, language=lang, nlp_artifacts=art)
-            found.append([trim(text, r) for r in results if keep(text, r)])
+            results = self.analyzer.analyze(
+                text, language=lang, nlp_artifacts=art, context=context_words(key)
+            )
+            found.append(keyed_spans(text, key) + [trim(text, r) for r in results if keep(text, r)])
         # Places are candidates where the text speaks of someone: a person or an identifier
         # found, or "I live in", "born in"...
         personal = [any(_personal(t) for _, _, t, _ in f) for f in found]
@@ -118,7 +131,9 @@ class Engine:
             blobs = decoded_blobs(text)
             if not blobs:
                 continue
-            inner = self._find([d for _, _, d in blobs], [(lang, ner)] * len(blobs))
+            inner = self._find(
+                [d for _, _, d in blobs], [(lang, ner)] * len(blobs), [None] * len(blobs)
+            )
             for (a, b, _), hits in zip(blobs, inner, strict=True):
                 if hits:
                     best = max(hits, key=lambda x: (x[3], x[1] - x[0]))

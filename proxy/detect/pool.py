@@ -120,7 +120,10 @@ class WorkerPool:
         return w
 
     def submit(
-        self, texts: list[str], corrections: Corrections | None
+        self,
+        texts: list[str],
+        corrections: Corrections | None,
+        keys: list[str | None] | None = None,
     ) -> asyncio.Future[list[list[SpanTuple]]]:
         """Hand a job to an idle worker; its future holds the spans of each text."""
         if self.broken or self._loop is None:
@@ -131,7 +134,7 @@ class WorkerPool:
         job = w.job = self._loop.create_future()
         w.texts += len(texts)
         try:
-            w.conn.send(("analyze", texts, corrections))
+            w.conn.send(("analyze", texts, corrections, keys))
         except OSError:
             self._died(w)  # fails the job
         return job

@@ -75,6 +75,7 @@ def reassemble(n: int, pieces: list[Piece], raw: list[Any]) -> list[list[SpanTup
 @dataclass(slots=True)
 class _Job:
     texts: list[str]
+    keys: list[str | None]
     corrections: Corrections
     future: asyncio.Future[list[list[SpanTuple]]]
     owner: object  # the request it belongs to: parts of one request are never merged
@@ -149,8 +150,15 @@ class Scheduler:
             await old.close(timeout_s=1.0)
         await self.start()
 
-    async def run(self, texts: list[str], corrections: Corrections) -> list[list[SpanTuple]]:
-        """Spans of each text; raises ``DetectionError`` on a timeout or any failure."""
+    async def run(
+        self,
+        texts: list[str],
+        corrections: Corrections,
+        keys: list[str | None] | None = None,
+    ) -> list[list[SpanTuple]]:
+        """Spans of each text (``keys``: their key paths); raises ``DetectionError`` on a timeout
+        or any failure."""
+        keys = keys or [None] * len(texts)
         loop = asyncio.get_running_loop()
         # In a thread: whole texts. In the pool: a large batch (a long conversation seen for the
         # first time) is split over the workers by size, a small one over the idle workers
@@ -161,12 +169,22 @@ class Scheduler:
             if self.thread is not None:
                 assert self.engine is not None
                 fut = loop.run_in_executor(
-                    self.thread, self.engine.analyze_batch, texts, corrections
+                    self.thread, self.engine.analyze_batch, texts, corrections, keys
                 )
             else:
                 owner = object()
                 pieces, parts = self.plan(texts)
-                jobs = [_Job(part, corrections, loop.create_future(), owner) for part in parts]
+                piece_keys = iter([keys[i] for i, _, _ in pieces])
+                jobs = [
+                    _Job(
+                        part,
+                        [next(piece_keys) for _ in part],
+                        corrections,
+                        loop.create_future(),
+                        owner,
+                    )
+                    for part in parts
+                ]
                 self.pending.extend(jobs)
                 self._pump()
                 fut = asyncio.gather(*(j.future for j in jobs))
@@ -231,8 +249,9 @@ class Scheduler:
                     rest.append(job)
             self.pending = rest
             texts = [t for job in batch for t in job.texts]
+            keys = [k for job in batch for k in job.keys]
             try:
-                fut = pool.submit(texts, first.corrections)
+                fut = pool.submit(texts, first.corrections, keys)
             except Exception as e:  # the pool is broken
                 _fail(batch, e)
                 continue

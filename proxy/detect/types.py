@@ -46,6 +46,7 @@ ENTITY_TYPES: frozenset[str] = SPECIAL_CATEGORIES | frozenset(
         "UK_NINO",
         "UK_NHS",
         "EU_VAT",
+        "NATIONAL_ID",
         "US_SSN",
         "US_ITIN",
         "US_DRIVER_LICENSE",
@@ -81,7 +82,13 @@ class Detector(Protocol):
 
     async def start(self) -> None: ...
 
-    async def detect(self, texts: list[str], tenant: TenantConfig) -> list[list[Span]]: ...
+    async def detect(
+        self, texts: list[str], tenant: TenantConfig, keys: list[str | None] | None = None
+    ) -> list[list[Span]]:
+        """Spans of each text; ``keys[i]`` is the key path of ``texts[i]`` inside a structured
+        value (``contact.phone``, list indices dropped) and weighs as context, ``None`` (or no
+        ``keys``) for free text."""
+        ...
 
     async def ready(self) -> bool: ...
 

@@ -45,9 +45,9 @@ async def test_cache_skips_earlier_turns(tmp_path: Path, detector: Any, monkeypa
     analyzed: list[list[str]] = []
     run = d.scheduler.run
 
-    async def counting(texts: list[str], corrections: Any) -> Any:
+    async def counting(texts: list[str], corrections: Any, keys: Any = None) -> Any:
         analyzed.append(texts)
-        return await run(texts, corrections)
+        return await run(texts, corrections, keys)
 
     monkeypatch.setattr(d.scheduler, "run", counting)
     turn1 = ["You are helpful.", "I am Anna Schmidt."]
@@ -300,7 +300,7 @@ async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any
         await a.flush()  # the disk copy is written after the answer
         analyzed: list[list[str]] = []
 
-        async def counting(texts: list[str], corrections: Any) -> Any:
+        async def counting(texts: list[str], corrections: Any, keys: Any = None) -> Any:
             analyzed.append(texts)
             return [()] * len(texts)
 

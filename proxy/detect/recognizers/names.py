@@ -239,6 +239,11 @@ def plausible_person(value: str, cased: bool = True, named: bool = False) -> boo
     return v.lower() not in d["not"]
 
 
+def ambiguous_name(value: str) -> bool:
+    """A given name that is also a word, a place or a product ("May", "Rose", "Hugo")."""
+    return value in _data()["ambiguous"]
+
+
 def unambiguous_name(value: str) -> bool:
     """A single word the lexicons know as a name and never as a word or a place."""
     d = _data()
