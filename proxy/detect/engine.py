@@ -21,7 +21,7 @@ from spacy.language import Language
 
 from proxy.config import DETECTION_LANGUAGES
 from proxy.detect.corrections import CompiledCorrections, Corrections
-from proxy.detect.entities import from_ner
+from proxy.detect.entities import block_after_person, from_ner
 from proxy.detect.filters import SpanTuple, keep, merge, trim
 from proxy.detect.keys import context_words, keyed_spans
 from proxy.detect.language import LanguageIdentifier
@@ -127,6 +127,8 @@ class Engine:
         )
         for text, spans, text_ents, p in zip(texts, found, ents, personal, strict=True):
             spans += from_ner(text, text_ents, p)
+            if "\n" in text:
+                spans += block_after_person(text, spans)
         for text, (lang, ner), spans in zip(texts, langs, found, strict=True):
             blobs = decoded_blobs(text)
             if not blobs:

@@ -24,12 +24,17 @@ import re
 from collections.abc import Sequence
 
 from proxy.detect.filters import SpanTuple
+from proxy.detect.nlp import OPENERS
+from proxy.detect.recognizers.addresses import BLOCK_LINE
 from proxy.detect.recognizers.locations import personal_place
 from proxy.detect.recognizers.names import (
+    ambiguous_name,
     common_word,
+    given_name,
     person_cue,
     place_context,
     plausible_person,
+    stop_word,
     unambiguous_name,
 )
 
@@ -39,6 +44,7 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _LINE = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"[^\s,]+")
 _INITIAL = re.compile(r"[A-ZÀ-Þ]\.?")
+_WORD_AT = re.compile(r"(\w+)\s+")
 _LEADING = re.compile(r"^(?:the|a|an|ex-\w+|dear|hi|hello|hey)\s+", re.IGNORECASE)
 
 
@@ -47,8 +53,12 @@ def _name_tokens(value: str) -> list[str]:
 
 
 def _all_known(value: str) -> bool:
+    """Every word a known name (a lone word: a known given name; "Renault" and "Philips" are
+    companies as often as surnames)."""
     toks = [t.removesuffix("'s").removesuffix("’s") for t in _name_tokens(value)]
     names = [t for t in toks if not _INITIAL.fullmatch(t)]
+    if len(names) == 1:
+        return given_name(names[0]) and not common_word(names[0])
     return bool(names) and all(unambiguous_name(t) and not common_word(t) for t in names)
 
 
@@ -66,6 +76,9 @@ def from_ner(
             lead = _LEADING.match(text, s, e)
             if lead:
                 s = lead.end()
+            opener = _WORD_AT.match(text, s, e)
+            if opener and opener.group(1).lower() in OPENERS and opener.end() < e:
+                s = opener.end()  # "Upgrade Vue": an imperative, then a product
             while e > s and text[e - 1] in " .,;:'’\"-":
                 e -= 1
             if e <= s:
@@ -88,14 +101,18 @@ def from_ner(
 
 
 def _person(text: str, start: int, end: int, value: str) -> bool:
-    if not plausible_person(value) or place_context(text, start, end):
+    """A name the NER model labels a person: several words, or one word that the lexicons know
+    as a name, or that its sentence says is a person (then even "Guy" or "Nancy")."""
+    if not plausible_person(value, named=True) or place_context(text, start, end):
         return False
     toks = _name_tokens(value)
     if len(toks) > 1:
-        return True
+        return plausible_person(value)
     word = toks[0].removesuffix("'s").removesuffix("’s")
-    if common_word(word):
+    if stop_word(word):
         return False
+    if common_word(word) or ambiguous_name(word):
+        return person_cue(text, start, end)
     return unambiguous_name(word) or person_cue(text, start, end)
 
 
@@ -116,3 +133,27 @@ def _mislabelled_person(text: str, start: int, end: int, value: str) -> bool:
     return any(unambiguous_name(t) for t in toks) or bool(
         _ADDRESSED.search(text, max(0, start - 20), start)
     )
+
+
+def block_after_person(text: str, spans: Sequence[SpanTuple]) -> list[SpanTuple]:
+    """The lines under a name that stands alone on its line (a postal block: "Karen Sandgreen /
+    Berhida / Hungary"): its town, country and postcode lines, as LOCATION."""
+    out: list[SpanTuple] = []
+    for s, e, t, _ in spans:
+        if t != "PERSON" or not _LINE_END.match(text, e) or not _line_start(text, s):
+            continue
+        end, lines = e, 0
+        while lines < 4 and (line := BLOCK_LINE.match(text, end)):
+            end, lines = line.end(), lines + 1
+        if lines:
+            start = e + len(text[e:end]) - len(text[e:end].lstrip())
+            out.append((start, end, "LOCATION", NER_SCORE))
+    return out
+
+
+_LINE_END = re.compile(r"[ \t]*\n")
+
+
+def _line_start(text: str, start: int) -> bool:
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return not any(c.isalnum() for c in line)

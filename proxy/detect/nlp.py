@@ -28,13 +28,16 @@ from spacy.language import Language
 from proxy.detect.recognizers.names import lexicon
 
 # A sentence runs to its end mark (and the closing quotes after it: 'at John: "Where?"'); a
-# mark inside a token ("3.11") does not end it.
+# mark inside a token ("3.11"), after an initial ("Brodie H. Walker") or a title ("Ms.") does
+# not end it.
 _SENTENCE = re.compile(
-    r"""(?:[^.!?\n]|[.!?](?=\S)(?!["'”’)\]]))+(?:[.!?]+["'”’)\]]*|\n|$)|[.!?\n]"""
+    r"""(?:[^.!?\n]|[.!?](?=\S)(?!["'”’)\]])|"""
+    r"""(?:(?<=\b[A-Z])|(?<=\bMrs)|(?<=\bMr)|(?<=\bMs)|(?<=\bDr)|(?<=\bSt))\.)+"""
+    r"""(?:[.!?]+["'”’)\]]*|\n|$)|[.!?\n]"""
 )
 _CAPITALIZED = re.compile(r"(?<![\w@./])[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ][a-zß-öø-ÿąćęłńśźżőű'’\-]+")
 # Sentence openers that are never a name; a capitalized stop word is not either.
-_OPENERS = {
+OPENERS = {
     "please", "thanks", "thank", "hi", "hello", "hey", "dear", "could", "would", "can", "should",
     "let", "send", "check", "make", "write", "add", "use", "update", "create", "summarise",
     "summarize", "translate", "explain", "tell", "give", "show", "find", "help", "draft",
@@ -48,7 +51,8 @@ _OPENERS = {
     "simplify", "proofread", "correct", "verify", "confirm", "attach", "forward", "schedule",
     "merci", "bonjour", "salut", "peux", "pouvez", "voici", "envoie", "écris", "traduis",
     "résume", "explique", "donne", "ajoute", "vérifie", "aussi", "oui", "non", "d'accord",
-    "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds",
+    "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds", "upgrade", "install",
+    "deploy", "migrate", "configure", "compile", "build", "setup", "enable", "disable",
 }  # fmt: skip
 # What the small pipelines tag (English: OntoNotes labels; French: WikiNER's): a name of a person,
 # however labelled, and places.
@@ -145,7 +149,7 @@ def candidate_windows(
         words: list[Span] | None = None
         for w in _CAPITALIZED.finditer(sentence):
             low = w.group().lower()
-            if low in stop_words or low in _OPENERS or (low in not_names and not places):
+            if low in stop_words or low in OPENERS or (low in not_names and not places):
                 continue
             a, b = base + w.start(), base + w.end()
             if any(s <= a and b <= e for s, e in found):

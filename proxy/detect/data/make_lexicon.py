@@ -2,7 +2,7 @@
 
 Run by hand: ``python -m proxy.detect.data.make_lexicon``.
 
-world_names: given names and surnames of every Latin-script Faker locale (Iceland to Nigeria, Japan
+world_given_names, world_surnames: of every Latin-script Faker locale (Iceland to Nigeria, Japan
 in its romanized names), minus stop words of the supported languages and the words above: a token
 the NER model tags as an entity of any kind counts as a name part when it is one of these.
 
@@ -60,7 +60,7 @@ Berlin Lorraine Normandie Savoie Valencia Elba Ebro Rhein Main Lima Viena Roma S
 Tyler Cameron Harper Mason Taylor Parker Carter Cooper Hunter Porter Baker Fisher Miller Bishop
 Gay Dick Randy Fanny Prince King Duke Earl Baron Major General Sterling Royal Justice Liberty
 Unity Harmony Melody Serenity Honor Trinity Heaven Genesis Eden Nova Luna Stella Marian Saint Santa
-Lou Mo Al Ed Bo Ty Jo Di Vi Li""".split()
+Lou Mo Al Ed Bo Ty Jo Di Vi Li Eve German English French Spanish Italian Dutch Polish""".split()
 # Software, products and assistants named like people: a lone mention in a prompt is the product.
 TECHNOLOGY = """Cassandra Jasmine Travis Hugo Jenkins Django Karma Mocha Apollo Ember Electron
 Celery Gatsby Jekyll Sphinx Maven Kafka Presto Consul Nomad Helm Argo Envoy Grafana Kibana
@@ -114,7 +114,10 @@ Settembre Ottobre Dicembre Lunedì Martedì Mercoledì Giovedì Venerdì Sabato 
 Mei Augustus Maandag Dinsdag Woensdag Donderdag Vrijdag Zaterdag Zondag Styczeń Luty Marzec
 Kwiecień Maj Czerwiec Lipiec Sierpień Wrzesień Październik Listopad Grudzień Poniedziałek Wtorek
 Środa Czwartek Piątek Sobota Niedziela Christmas Easter Ramadan Weihnachten Ostern Noël Pâques
-Navidad Natale Pasqua Kerstmis Pasen""".split()
+Navidad Natale Pasqua Kerstmis Pasen English German French Spanish Italian Dutch Polish
+Portuguese Swedish Danish Norwegian Finnish Czech Greek Turkish Russian Chinese Japanese Korean
+Arabic Hindi Hebrew Latin Irish Scottish Welsh British American Canadian Australian European
+African Asian""".split()
 CITIES = """London Paris Berlin Madrid Rome Roma Milan Milano Munich München Hamburg Cologne Köln
 Frankfurt Stuttgart Vienna Wien Zurich Zürich Geneva Genève Brussels Bruxelles Amsterdam Rotterdam
 Utrecht Lyon Marseille Toulouse Nice Nantes Lille Bordeaux Barcelona Valencia Seville Sevilla
@@ -134,15 +137,17 @@ def _latin(name: str) -> bool:
     return all(c in "-'’" or (c.isalpha() and ord(c) < 0x250) for c in name)
 
 
-def world_names() -> set[str]:
-    """Given names and surnames of every Faker locale, in Latin script."""
+_GIVEN = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
+          "first_romanized_names")  # fmt: skip
+_FAMILY = ("last_names", "last_romanized_names")
+
+
+def world_names(attrs: tuple[str, ...]) -> set[str]:
+    """Given names (or surnames) of every Faker locale, in Latin script."""
     names: set[str] = set()
     for mod in pkgutil.iter_modules(faker.providers.person.__path__):
         provider = importlib.import_module(f"faker.providers.person.{mod.name}").Provider
-        for attr in (
-            "first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
-            "first_romanized_names", "last_names", "last_romanized_names",
-        ):  # fmt: skip
+        for attr in attrs:
             value = provider.__dict__.get(attr)
             if isinstance(value, (dict, list, tuple, set, frozenset)):
                 names |= {n for n in value if isinstance(n, str) and _latin(n)}
@@ -178,11 +183,15 @@ def main() -> None:
         n for n in lasts if plain(n) and n[0].isupper() and n not in ambiguous | set(WORD_SURNAMES)
     )
     stop = {w.lower() for x in DETECTION_LANGUAGES for w in spacy.blank(x).Defaults.stop_words}
-    world = sorted(
-        n
-        for n in world_names()
-        if plain(n) and n[0].isupper() and n.lower() not in stop and n not in ambiguous
-    )
+    def worldly(names: set[str]) -> list[str]:
+        return sorted(
+            n
+            for n in names
+            if plain(n) and n[0].isupper() and n.lower() not in stop and n not in ambiguous
+        )
+
+    world_given = worldly(world_names(_GIVEN))
+    world_family = worldly(world_names(_FAMILY) - set(WORD_SURNAMES))
     out = Path(__file__).with_name("lexicon.json")
     out.write_text(
         json.dumps(
@@ -194,7 +203,8 @@ def main() -> None:
                 "surnames": surnames,
                 "not_names": sorted(not_names),
                 "public_figures": sorted(PUBLIC_FIGURES),
-                "world_names": world,
+                "world_given_names": world_given,
+                "world_surnames": world_family,
             },
             ensure_ascii=False,
             indent=0,

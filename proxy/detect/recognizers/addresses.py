@@ -82,12 +82,14 @@ _LABELLED = re.compile(
     r"(?i:\b(?:address|adresse|anschrift|dirección|direccion|indirizzo|adres|endereço|"
     r"billing address|shipping address|delivery address|lieferadresse|rechnungsadresse)\s*[:=]"
     r"|\b(?:lives|living|live|resides|located|situated|office is|offices are)\s+at\b"
-    r"|\bmy (?:new )?address is\b|\bhis address:|\bher address:)[ \t]*\n?[ \t]*"
+    r"|\bmy (?:new )?address is\b|\bhis address:|\bher address:"
+    r"|\b(?:zip|zip code|zipcode|postcode|post code|postal code|plz|code postal|código postal)"
+    r"(?:\s*[:=]|\s+is))[ \t]*\n?[ \t]*"
 )
 _LABELLED_VALUE = re.compile(r"[^\n]*\d[^\n]*")
 # Lines of an address block after the street: a unit, a town (any case, with a state and
 # postcode), a country and postcode, a lone postcode; "nan" is a missing field.
-_BLOCK_LINE = re.compile(
+BLOCK_LINE = re.compile(
     rf"[ \t]*\n[ \t>}}?]*(?:"
     rf"(?:Apt\.?|Suite|Unit|Flat|Apartment)\s?[\w]{{1,5}}\.?"
     rf"|,?\s*(?:[{_U}][\w'’.\-]*|nan)(?:[ \-]+(?:[{_U}][\w'’.\-]*|{_LINK}|\d{{1,3}}))*"
@@ -124,7 +126,7 @@ class AddressRecognizer(OwnRecognizer):
             if tail and "\n" not in tail.group():
                 end = tail.end()
             lines = 0
-            while lines < 5 and (line := _BLOCK_LINE.match(text, end)):
+            while lines < 5 and (line := BLOCK_LINE.match(text, end)):
                 end, lines = line.end(), lines + 1
             out.append(RecognizerResult("STREET_ADDRESS", start, end, 0.85))
         return out

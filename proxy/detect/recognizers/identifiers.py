@@ -115,9 +115,9 @@ def _card_network(digits: str) -> bool:
 
 
 class Card(CreditCardRecognizer):
-    """Presidio's card recognizer (Luhn checksum), grouped by spaces, dashes or dots, 12 to 19
-    digits with a network's prefix. A valid number of 14 digits or more stands alone; a shorter
-    one (Maestro, old Visa) needs a context word."""
+    """Presidio's card recognizer (Luhn checksum), grouped by spaces, dashes or dots: 14 to 19
+    digits starting as a card network's do stand alone; 12 or 13 digits with a network's prefix
+    (Maestro, old Visa) need a context word."""
 
     PATTERNS = [Pattern("card", r"(?<![\d.,-])\d(?:[ .-]?\d){11,18}(?![\d]|[.,-]\d)", 0.3)]
 
@@ -131,9 +131,11 @@ class Card(CreditCardRecognizer):
 
     def validate_result(self, pattern_text: str) -> bool | None:  # type: ignore[override]
         digits = re.sub(r"\D", "", pattern_text)
-        if not (_card_network(digits) and luhn.is_valid(digits)):
+        if not luhn.is_valid(digits):
             return False
-        return True if len(digits) >= 14 else None
+        if len(digits) >= 14 and digits[0] in "123456":
+            return True  # a network's first digit; issuers' ranges change too often to list
+        return None if _card_network(digits) else False
 
 
 class Iban(IbanRecognizer):

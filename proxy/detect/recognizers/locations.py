@@ -65,10 +65,12 @@ def place_cue(text: str) -> bool:
     return bool(_PERSONAL_BEFORE.search(text) or _PERSONAL_AFTER.search(text))
 
 
-_CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃŠŽČŘÞ][\w'’.\-]*"
-_PLACE = rf"(?P<place>{_CAP}(?:[ \-](?:{_CAP}|de|du|del|la|le|upon|on|am|an|der|sur|nad|u)){{0,4}})"
+_CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃŠŽČŘÞΑ-ΩА-Я][\w'’.\-]*"
+_LINK = r"(?:de|du|del|la|le|upon|am|an|der|sur|nad|u)[ \-]"
+_PLACE = rf"(?P<place>{_CAP}(?:[ \-](?:{_LINK})?{_CAP}){{0,4}})"
 _PLACE_AFTER_PHRASE = re.compile(
     rf"(?:(?i:(?<![\w'’]){_SUBJECT}|who|[A-ZÀ-Þ][a-zß-ÿ]+)(?:\s+\w+){{0,3}}?\s+{_VERB}"
+    r"|(?i:\b(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)(?=\s+(?:in|at)\b))"
     r"|(?i:\bborn|\bhometown|\bhome\s+town|\bhome\s+city|\bbirthplace))"
     r"(?:\s+(?:here|there|back|up|originally|[a-z]+\s+(?:morning|evening|night|week|year|day)))?"
     r"\s+(?i:in|from|to|at|near|into)?\s*" + _PLACE
@@ -76,9 +78,18 @@ _PLACE_AFTER_PHRASE = re.compile(
 _TRAILING_WORDS = re.compile(r"(?:\s+(?:[A-ZÀ-Þ][a-zß-ÿ]+day|On|In|At|For|Next|Last))+$")
 
 
+# "Where: Kisbarát Country Club", "City: Lahti": a place under a label of a form.
+_LABELLED = re.compile(
+    r"(?im:^[ \t>}]*(?:where|location|city|town|country|place of birth|birthplace|hometown|"
+    r"ort|wohnort|ville|lieu|ciudad|lugar|città|luogo|plaats|woonplaats|miejscowość|miasto)"
+    rf"[ \t]*:[ \t]*){_PLACE}"
+)
+
+
 class LocationRecognizer(OwnRecognizer):
-    """A place right after a phrase that ties it to a person: "we moved here from Cyprus",
-    "Ms. Philippen flew to Fortaleza", "who grew up in TRESPARRETT", "I'm in Stachy"."""
+    """A place right after a phrase that ties it to a person ("we moved here from Cyprus",
+    "Ms. Philippen flew to Fortaleza", "who grew up in TRESPARRETT", "I'm in Stachy"), or under
+    a form's label ("Where:", "City:")."""
 
     def __init__(self, language: str) -> None:
         super().__init__("LOCATION", language, f"LocationRecognizer_{language}")
@@ -87,7 +98,8 @@ class LocationRecognizer(OwnRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         out = []
-        for m in _PLACE_AFTER_PHRASE.finditer(text):
+        matches = list(_PLACE_AFTER_PHRASE.finditer(text)) + list(_LABELLED.finditer(text))
+        for m in matches:
             place = m.group("place").rstrip(".")
             place = _TRAILING_WORDS.sub("", place)
             if not place or place.lower() in _NOT_PLACES:

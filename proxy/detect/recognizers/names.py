@@ -175,7 +175,9 @@ def _data() -> dict[str, frozenset[str]]:
         "first": frozenset(data["first_names"]),
         "ambiguous": frozenset(data["ambiguous_first_names"]),
         "surnames": frozenset(data["surnames"]),
-        "world": frozenset(data["world_names"]),
+        "world": frozenset(data["world_given_names"]) | frozenset(data["world_surnames"]),
+        "world_first": frozenset(data["world_given_names"]),
+        "world_last": frozenset(data["world_surnames"]),
         "not": frozenset(n.lower() for n in data["not_names"])
         | frozenset(n.lower() for n in data["public_figures"]),
         "figures": frozenset(n.lower() for n in data["public_figures"]),
@@ -196,6 +198,11 @@ def _stop_words() -> frozenset[str]:
     return frozenset(
         w.lower() for lang in DETECTION_LANGUAGES for w in spacy.blank(lang).Defaults.stop_words
     )
+
+
+def stop_word(word: str) -> bool:
+    """A stop word of a supported language."""
+    return word.lower() in _stop_words()
 
 
 def common_word(word: str) -> bool:
@@ -224,7 +231,8 @@ def plausible_person(value: str, cased: bool = True, named: bool = False) -> boo
     if cased and not v.isupper():
         # "Convert this JSON to YAML": every word of a name is capitalized, or a particle.
         if any(
-            not (t[0].isupper() or t.lower() in _PARTICLES) or (len(t) > 1 and t.isupper())
+            not (t[0].isupper() or t.lower() in _PARTICLES)
+            or (len(t) > 1 and t.isupper() and not _INITIAL.fullmatch(t))
             for t in toks
         ):
             return False
@@ -237,6 +245,12 @@ def plausible_person(value: str, cased: bool = True, named: bool = False) -> boo
     if len(toks) == 1 and (word.lower() in d["not"] or word in d["ambiguous"]):
         return False
     return v.lower() not in d["not"]
+
+
+def given_name(value: str) -> bool:
+    """A single word the lexicons know as a given name of any nationality, never a word."""
+    d = _data()
+    return (value in d["first"] or value in d["world_first"]) and value not in d["ambiguous"]
 
 
 def ambiguous_name(value: str) -> bool:
@@ -274,7 +288,10 @@ _CUE_WORDS = (
     r"writes|replied|answered|lives|lived|living|born|married|died|works|worked|sang|sung|"
     r"directed|starring|talking|talked|speak|speaks|spoke|thanks|thank|hi|hello|hey|dear|"
     r"remember|visited|knows|knew|loves|loved|hates|likes|gave|given|sent|emailed|texted|"
-    r"follow up with|beneficiary|name|named|nickname|surname|"
+    r"follow up with|beneficiary|name|named|nickname|surname|write|email|e-mail|call|ask|tell|"
+    r"schreib|schreibe|ruf|frag|écris|écrire|appelle|demande|escribe|llama|pregunta|scrivi|"
+    r"chiama|chiedi|schrijf|bel|vraag|napisz|zadzwoń|zapytaj|compañero|compañera|collega|kolega|"
+    r"koleżanka|collègue|colleague|"
     r"er|ihm|ihn|sein|seine|herr|frau|kollege|kollegin|freund|"
     r"freundin|sohn|tochter|mutter|vater|bruder|schwester|sagte|fragte|wohnt|heißt|"
     r"elle|lui|son|sa|ses|monsieur|madame|ami|amie|fils|fille|mère|père|frère|"
@@ -321,6 +338,7 @@ def place_context(text: str, start: int, end: int) -> bool:
     )
 
 
+_INITIAL = re.compile(r"[A-ZÀ-Þ]\.")
 _PARTICLES = {
     "van", "von", "der", "den", "de", "la", "le", "di", "da", "del", "della", "du", "des", "dos",
     "das", "ter", "ten", "y", "e", "bin", "al", "el", "zu", "af", "op", "'t", "d'", "l'",
@@ -368,10 +386,13 @@ def _base_form(word: str, firsts: frozenset[str]) -> str:
     return word
 
 
+# A capitalized word just before: the name is part of a longer proper noun ("La Maddalena").
+_CAPITALIZED_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Þ][\w'’]*\s+$")
 # A given name followed by these is a product or a place: "Hugo site", "Victoria Station".
 _NOT_LONE = re.compile(r"[.\-]\w|\s+(?:\d|[A-ZÀ-Þ][a-zß-ÿ]+\s+\d)")
+_WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=\s(?:[A-Z]\.?\s)?({_CAP})(?![\w@]))")
 NAMED = "named"  # recognition metadata: the context itself says this is a name
-_LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})\s([a-zß-öø-ÿ]{3,})(?![\w@])")
+_LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})(?=\s([a-zß-öø-ÿ]{3,})(?![\w@]))")
 
 
 def _result(start: int, end: int, score: float, named: bool = False) -> RecognizerResult:
@@ -403,7 +424,11 @@ class NameRecognizer(OwnRecognizer):
                 word = _base_form(word, firsts)
             rest = _REST.match(text, m.end()) if word in firsts or word in d["ambiguous"] else None
             if rest is None:
-                if word in firsts and not _NOT_LONE.match(text, m.end()):
+                if (
+                    word in firsts
+                    and not _NOT_LONE.match(text, m.end())
+                    and not _CAPITALIZED_BEFORE.search(text, max(0, m.start() - 30), m.start())
+                ):
                     # "Why is Sven so impulsive?": a lone given name that is no word or place.
                     out.append(_result(m.start(), m.end(), 0.6))
                 continue
@@ -418,6 +443,16 @@ class NameRecognizer(OwnRecognizer):
                 end = text.index(tok, end) + len(tok)
             if end > m.end() and text[end - 1].isalpha() and text[end - 1].islower():
                 out.append(_result(m.start(), end, 0.75))
+        for m in _WORLD_PAIR.finditer(text):
+            # "Tanaka Hiroshi", "Đurđa Jovanović": a given name and a surname of any nationality.
+            first, last = m.group(1), m.group(2)
+            if (
+                first in d["world_first"]
+                and (last in d["world_last"] or last in d["surnames"])
+                and not (common_word(first) or common_word(last))
+                and first not in d["ambiguous"]
+            ):
+                out.append(_result(m.start(), m.end(2), 0.7))
         for m in _KEYED.finditer(text):
             # "first_name": "Anna" / Name: Anna Schmidt / "customer": "Jan de Vries"
             value, strict = m.group("value"), re.fullmatch(_KEY_STRICT, m.group("key"), re.I)
@@ -441,10 +476,11 @@ class NameRecognizer(OwnRecognizer):
         for m in _LOWER_PAIR.finditer(text):
             # "i met sophie turner yesterday": a known given name and surname, said of a person.
             first, last = m.group(1), m.group(2)
+            end = m.end(2)
             if (
                 first in d["first_lower"]
                 and last in d["surnames_lower"]
-                and person_cue(text, m.start(), m.end())
+                and person_cue(text, m.start(), end)
             ):
-                out.append(_result(m.start(), m.end(), 0.7, named=True))
+                out.append(_result(m.start(), end, 0.7, named=True))
         return out

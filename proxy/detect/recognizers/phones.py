@@ -52,7 +52,7 @@ _ALL_REGIONS = tuple(dict.fromkeys(r for rs in _LANG_REGIONS.values() for r in r
 
 _EXTENSION = r"(?:\s?(?:x|ext\.?|extension|#)\s?\d{1,5})?"
 _CANDIDATE = re.compile(
-    r"(?<![\w+@/.=:-])(?:\+|00)?\(?\d[\d \-./()]{4,22}\d(?![\w@])" + _EXTENSION + r"(?![\w@])",
+    r"(?<![\w+@/.=:-])(?:\+|00)?\(?\d[\d \-./()]{4,22}\d" + _EXTENSION + r"(?![\w@])",
     re.IGNORECASE,
 )
 _SHAPED = re.compile(
@@ -60,6 +60,7 @@ _SHAPED = re.compile(
     re.IGNORECASE,
 )
 _PASSPORT = words(*PASSPORT_CONTEXT)
+_TRUNK_ZERO = re.compile(r"(?<=\d)\s?\(0\)\s?")
 _DATE_LIKE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _DOTTED = re.compile(r"\d+(?:\.\d+)+")
 _FR_DOTTED = re.compile(r"\d{2}(?:\.\d{2}){4}")
@@ -98,6 +99,7 @@ class Phone(OwnRecognizer):
         return out
 
     def _score(self, raw: str, digits: int, ctx: bool) -> float:
+        raw = _TRUNK_ZERO.sub(" ", raw)  # "+49 (0)30 901820": the national trunk prefix, shown
         if raw.startswith("+"):
             regions: tuple[str | None, ...] = (None,)
         elif raw.startswith("00"):
@@ -111,6 +113,8 @@ class Phone(OwnRecognizer):
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(num):
+                if not ctx and raw.isdigit() and digits < 10:
+                    return 0.0  # nine bare digits alone: an order number as often as a phone
                 return 0.95 if ctx else 0.75
             possible = possible or phonenumbers.is_possible_number(num)
         if possible and digits >= 7:

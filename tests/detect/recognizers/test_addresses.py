@@ -25,12 +25,35 @@ DETECTED = [
     ("Indirizzo: Via Garibaldi, 12", "STREET_ADDRESS", "Via Garibaldi, 12"),
     ("Adres: Kerkstraat 8, 1017 GK Amsterdam", "STREET_ADDRESS", "Kerkstraat 8, 1017 GK Amsterdam"),
     ("Adres: ul. Dębowa 36, 86-178 Kraków", "STREET_ADDRESS", "ul. Dębowa 36, 86-178 Kraków"),
+    ("Ship to 4908 Leroy Lane Suite 303 please", "STREET_ADDRESS", "4908 Leroy Lane Suite 303"),
+    ("Indirizzo: Stretto Rossi, 5", "STREET_ADDRESS", "Stretto Rossi, 5"),
+    ("Indirizzo: Piazza Garibaldi, 12", "STREET_ADDRESS", "Piazza Garibaldi, 12"),
+    ("He lives at 68784 Strandalléen 26, Hasle", "STREET_ADDRESS", "68784 Strandalléen 26, Hasle"),
+    (
+        "The letter arrived at PSC 2353, Box 6937\nAPO AP 86301 last night.",
+        "STREET_ADDRESS",
+        "PSC 2353, Box 6937\nAPO AP 86301",
+    ),
+    ("Send it to P.O. Box 63", "STREET_ADDRESS", "P.O. Box 63"),
+    ("John had given Maja his address: 449 Πεντέλης 210", "STREET_ADDRESS", "449 Πεντέλης 210"),
+    (
+        "Address: 772 Republica de Chile 7715 Suite 228",
+        "STREET_ADDRESS",
+        "772 Republica de Chile 7715 Suite 228",
+    ),
+    (
+        "51751 Olmstraat 69\n Apt. 046\n Echt\n Netherlands 88800",
+        "STREET_ADDRESS",
+        "51751 Olmstraat 69\n Apt. 046\n Echt\n Netherlands 88800",
+    ),
 ]
 
 NOT_DETECTED = [
     # (text, entity type that must not appear)
     ("The office at Hauptstraße is closed.", "STREET_ADDRESS"),
     ("Top 10 Garden Centers in Kent", "STREET_ADDRESS"),
+    ("In 2024 the team shipped 3 releases", "STREET_ADDRESS"),
+    ("Upgrade Python 3 to Python 3.12", "STREET_ADDRESS"),
 ]
 
 

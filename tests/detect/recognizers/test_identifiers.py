@@ -37,6 +37,14 @@ DETECTED = [
         "PROFILE_URL",
         "https://www.linkedin.com/in/anna-schmidt-4711/",
     ),
+    ("My SSN is 536-22-8726.", "US_SSN", "536-22-8726"),
+    ("social security number 536228726", "US_SSN", "536228726"),
+    ("My ITIN is 912-70-1234.", "US_ITIN", "912-70-1234"),
+    ("driver license number D1234567", "US_DRIVER_LICENSE", "D1234567"),
+    ("iban de89 3704 0044 0532 0130 00 please", "IBAN_CODE", "de89 3704 0044 0532 0130 00"),
+    ("card 4111.1111.1111.1111 exp 09/28", "CREDIT_CARD", "4111.1111.1111.1111"),
+    ("paid with 5555-5555-5555-4444", "CREDIT_CARD", "5555-5555-5555-4444"),
+    ("Mastercard 2221 0000 0000 0009", "CREDIT_CARD", "2221 0000 0000 0009"),
 ]
 
 NOT_DETECTED = [
@@ -59,6 +67,11 @@ NOT_DETECTED = [
     ("the router is at 192.168.1.1", "IP_ADDRESS"),
     ("upgrade to version 10.2.3.4", "IP_ADDRESS"),
     ("see https://github.com/psf/requests, linkedin.com/company/acme", "PROFILE_URL"),
+    ("Sample SSN 078-05-1120 from the leaflet", "US_SSN"),
+    ("SSN 000-12-3456", "US_SSN"),
+    ("build 123456789 passed", "US_SSN"),
+    ("Order D1234567 shipped", "US_DRIVER_LICENSE"),
+    ("card 4111.1111.1111.1112", "CREDIT_CARD"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Person names: titles, given name and surname, greetings, structured keys, look-alikes."""
+"""Person names: titles, given name and surname, lone, foreign, initialled and lower-case names,
+greetings, structured keys; product names and companies are not."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ DETECTED = [
     ("Antwort an Herrn Dr. Matthias Vogel schreiben", "PERSON", "Matthias Vogel"),
     ("the customer's name is sophie turner and she lives in leeds", "PERSON", "sophie turner"),
     ("Bonjour, je m'appelle Claire Martin.", "PERSON", "Claire Martin"),
+    ("I would like to remove my kid Ralf from the will.", "PERSON", "Ralf"),
+    ("Remember me, Steven? We met in Leeds.", "PERSON", "Steven"),
+    ("Why is Sven so impulsive?", "PERSON", "Sven"),
+    ("Follow up with Đurđa Jovanović in a couple of months.", "PERSON", "Đurđa Jovanović"),
+    ("I want to add Terence H Vassiliev as a beneficiary.", "PERSON", "Terence H Vassiliev"),
+    ("Brodie H. Walker called about the account.", "PERSON", "Brodie H. Walker"),
+    ("i met sophie turner yesterday, she asked about the invoice", "PERSON", "sophie turner"),
+    ("Max Mustermann lives in Berlin.", "PERSON", "Max Mustermann"),
+    ("My name is Sofia", "PERSON", "Sofia"),
+    ('Sophia shouted at John: "What are you doing here?"', "PERSON", "John"),
+    ("The true gender of Nikolaj has been under debate for years.", "PERSON", "Nikolaj"),
 ]
 
 NOT_DETECTED = [
@@ -32,6 +44,10 @@ NOT_DETECTED = [
     ("The release ships in May 2025.", "PERSON"),
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
     ('{"name": "Project Falcon", "status": "active"}', "PERSON"),
+    ("List the differences between Spring Boot 3 and Quarkus.", "PERSON"),
+    ("Compare Hugo and Jekyll for a documentation site.", "PERSON"),
+    ("Mercedes and Tesla both reported higher deliveries.", "PERSON"),
+    ("John Smith from Acme Cloud asked about Project Falcon.", "LOCATION"),
 ]
 
 
