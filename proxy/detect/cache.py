@@ -18,7 +18,7 @@ import sqlite3
 from collections import OrderedDict
 from pathlib import Path
 
-import diskcache
+import diskcache  # type: ignore[import-untyped]
 
 from proxy.detect.types import Span
 from proxy.keys import load_or_create_secret

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from proxy.detect.recognizers.names import lexicon
 
@@ -70,6 +72,7 @@ class NoNlpEngine(NlpEngine):
 
     def __init__(self, languages: Sequence[str]) -> None:
         self.languages = list(languages)
+        self._empty = Doc(Vocab(), words=[])
 
     def load(self) -> None:
         pass
@@ -78,7 +81,7 @@ class NoNlpEngine(NlpEngine):
         return True
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        return NlpArtifacts([], [], [], [], self, language)
+        return NlpArtifacts([], self._empty, [], [], self, language)
 
     def process_batch(self, texts, language, batch_size=1, n_process=1, **kwargs):  # type: ignore[no-untyped-def]
         for text in texts:

@@ -100,8 +100,8 @@ def _escapes_decoded(text: str) -> list[tuple[int, int, str]]:
     if "\\u" in text:
         for m in _UNICODE_ESCAPE.finditer(text):
             try:
-                s = m.group().encode().decode("unicode_escape").encode("utf-16", "surrogatepass")
-                s = s.decode("utf-16")
+                raw = m.group().encode().decode("unicode_escape").encode("utf-16", "surrogatepass")
+                s = raw.decode("utf-16")
             except UnicodeError:
                 continue
             if s.isprintable():

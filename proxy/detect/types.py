@@ -77,8 +77,10 @@ class Detector(Protocol):
     request closed. Implementations keep the event loop free (the work runs in worker processes).
     """
 
-    revision: str
-    """Digest of everything that changes results (recognizers, models, corrections)."""
+    @property
+    def revision(self) -> str:
+        """Digest of everything that changes results (recognizers, models, corrections)."""
+        ...
 
     async def start(self) -> None: ...
 

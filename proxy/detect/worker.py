@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import Any
 
 from proxy.detect.engine import Engine, EngineConfig
 
@@ -41,6 +42,7 @@ def serve(conn: Connection, cfg: EngineConfig) -> None:
         if msg is None:
             break
         _, texts, corrections, keys = msg
+        reply: tuple[str, Any]
         try:
             reply = ("ok", engine.analyze_batch(texts, corrections, keys))
         except Exception as e:  # the type only: the message could quote the text

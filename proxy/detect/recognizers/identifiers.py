@@ -228,7 +228,9 @@ class DeTaxId(Checksummed):
         "tax identification",
     ]
     STRONG = False
-    check = staticmethod(_checks(idnr.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(idnr.is_valid)(value)
 
 
 class FrNir(Checksummed):
@@ -250,21 +252,27 @@ class FrNir(Checksummed):
         "carte vitale",
         "numéro de sécu",
     ]
-    check = staticmethod(_checks(nir.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(nir.is_valid)(value)
 
 
 class EsDni(Checksummed):
     ENTITY = "ES_DNI"
     PATTERNS = [Pattern("dni", r"\b\d{8}[ -]?[A-Z]\b", 0.85)]
     CONTEXT = ["dni", "nif", "documento", "identidad", "id", "carnet"]
-    check = staticmethod(_checks(dni.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(dni.is_valid)(value)
 
 
 class EsNie(Checksummed):
     ENTITY = "ES_NIE"
     PATTERNS = [Pattern("nie", r"\b[XYZ][ -]?\d{7}[ -]?[A-Z]\b", 0.95)]
     CONTEXT = ["nie", "extranjero", "residencia", "id", "nif"]
-    check = staticmethod(_checks(nie.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(nie.is_valid)(value)
 
 
 class ItFiscalCode(Checksummed):
@@ -278,7 +286,9 @@ class ItFiscalCode(Checksummed):
     ]
     CONTEXT = ["codice fiscale", "cf", "fiscal code", "tax code", "c.f."]
     FLAGS = re.DOTALL | re.MULTILINE | re.IGNORECASE
-    check = staticmethod(_checks(codicefiscale.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(codicefiscale.is_valid)(value)
 
 
 class NlBsn(Checksummed):
@@ -293,7 +303,9 @@ class NlBsn(Checksummed):
         "burgerservice",
     ]
     STRONG = False
-    check = staticmethod(_checks(bsn.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(bsn.is_valid)(value)
 
 
 class PlPesel(Checksummed):
@@ -301,7 +313,9 @@ class PlPesel(Checksummed):
     PATTERNS = [Pattern("pesel", r"\b\d{11}\b", 0.6)]
     CONTEXT = ["pesel"]
     STRONG = False
-    check = staticmethod(_checks(pesel.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(pesel.is_valid)(value)
 
 
 def _nino(s: str) -> bool:
@@ -318,7 +332,9 @@ class UkNino(Checksummed):
     PATTERNS = [Pattern("nino", r"\b[A-Z]{2}[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?[A-D]\b", 0.7)]
     CONTEXT = ["national insurance", "nino", "ni number", "ni no", "insurance number", "ni"]
     STRONG = False
-    check = staticmethod(_nino)
+
+    def check(self, value: str) -> bool:
+        return _nino(value)
 
 
 class UkNhs(Checksummed):
@@ -326,7 +342,9 @@ class UkNhs(Checksummed):
     PATTERNS = [Pattern("nhs", r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b", 0.3)]
     CONTEXT = ["nhs", "nhs number", "health service"]
     STRONG = False
-    check = staticmethod(_checks(nhs.is_valid))
+
+    def check(self, value: str) -> bool:
+        return _checks(nhs.is_valid)(value)
 
 
 _VAT_PREFIX = (

@@ -397,7 +397,7 @@ _LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})(?=\s([a-zß-öø-ÿ]
 
 def _result(start: int, end: int, score: float, named: bool = False) -> RecognizerResult:
     return RecognizerResult(
-        "PERSON", start, end, score, recognition_metadata={NAMED: True} if named else None
+        "PERSON", start, end, score, recognition_metadata={NAMED: True} if named else {}
     )
 
 
