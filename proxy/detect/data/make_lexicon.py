@@ -73,6 +73,17 @@ Rollup Parcel Babel Gulp Grunt Yarn Deno Bun Express Nest Next Nuxt Remix Astro 
 Strapi Ghost Shopify Odoo Sage Xero Oracle Hana Watson Einstein Tableau Looker Airflow Dagster
 Prefect Pandas Polars Keras Caffe Theano Ollama Cohere Claude Aria Jarvis Cody Devin Otto
 Milo""".split()
+# Software and technology words that start sentences' capitalized nouns in prompts: never a name,
+# and the NER model need not read them.
+TECH_WORDS = """Python Java JavaScript TypeScript Kotlin Scala Ruby Perl Rust Golang Haskell Linux
+Windows Ubuntu Debian Fedora Android Kubernetes Docker PostgreSQL Postgres MySQL MongoDB Redis
+Kafka Elasticsearch Nginx Apache Spark Hadoop Terraform Ansible Jenkins GitHub GitLab Bitbucket
+Jira Confluence Slack Excel PowerPoint Outlook Azure Google Chrome Firefox Safari React Angular
+Svelte Django Flask Rails Spring Quarkus Node Deno Webpack Babel Pandas NumPy SciPy TensorFlow
+PyTorch Keras OpenAI ChatGPT Llama Claude Gemini Mistral Copilot Grafana Prometheus Kibana Helm
+Istio Envoy GraphQL Swift Unix Bash Git Maven Gradle Oracle Salesforce Snowflake Databricks
+Airflow Tableau Jupyter Numpy Matplotlib Celery Redux Nextjs Laravel Symfony Wordpress Shopify
+Magento Stripe Twilio Heroku Vercel Netlify Sentry Datadog Splunk Vault Consul Nomad""".split()
 # Historical figures (long dead, so not anyone's personal data under the GDPR) that prompts name
 # as topics: "Einstein's theory", "a poem in the style of Goethe". Full names, and single names
 # only where nobody alive is likely to carry them (not Bach, Marx, Kant, Newton...).
@@ -169,7 +180,7 @@ def main() -> None:
             if ".address." in mod:
                 for attr in ("countries",):
                     places |= {c for c in (getattr(p, attr, None) or ()) if " " not in c}
-    not_names = places | set(MONTHS_DAYS)
+    not_names = places | set(MONTHS_DAYS) | set(TECH_WORDS)
     ambiguous = set(AMBIGUOUS) | set(TECHNOLOGY) | not_names
     names = sorted(
         n for n in firsts if n.replace("-", "").isalpha() and len(n) >= 3 and n not in ambiguous

@@ -68,10 +68,20 @@ def place_cue(text: str) -> bool:
 _CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃŠŽČŘÞΑ-ΩА-Я][\w'’.\-]*"
 _LINK = r"(?:de|du|del|la|le|upon|am|an|der|sur|nad|u)[ \-]"
 _PLACE = rf"(?P<place>{_CAP}(?:[ \-](?:{_LINK})?{_CAP}){{0,4}})"
-_PLACE_AFTER_PHRASE = re.compile(
-    rf"(?:(?i:(?<![\w'’]){_SUBJECT}|who|[A-ZÀ-Þ][a-zß-ÿ]+)(?:\s+\w+){{0,3}}?\s+{_VERB}"
-    r"|(?i:\b(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)(?=\s+(?:in|at)\b))"
-    r"|(?i:\bborn|\bhometown|\bhome\s+town|\bhome\s+city|\bbirthplace))"
+# Found verb first (one fast scan), then its subject just before and the place just after.
+_VERB_RX = re.compile(
+    rf"(?i:(?<![\w'’]){_VERB}(?![\w'’])"
+    r"|(?<![\w'’])(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)(?=\s+(?:in|at)\b)"
+    r"|\bborn\b|\bhometown\b|\bhome\s+town\b|\bhome\s+city\b|\bbirthplace\b)"
+)
+_SUBJECT_BEFORE = re.compile(
+    rf"(?:(?i:(?<![\w'’]){_SUBJECT}|who)|[A-ZÀ-Þ][a-zß-ÿ]+)(?:\s+[\w'’]+){{0,3}}?\s+$"
+)
+_NEEDS_NO_SUBJECT = re.compile(
+    r"(?i)(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)$|born$|hometown$|"
+    r"home\s+town$|home\s+city$|birthplace$"
+)
+_PLACE_AFTER = re.compile(
     r"(?:\s+(?:here|there|back|up|originally|[a-z]+\s+(?:morning|evening|night|week|year|day)))?"
     r"\s+(?i:in|from|to|at|near|into)?\s*" + _PLACE
 )
@@ -98,7 +108,15 @@ class LocationRecognizer(OwnRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         out = []
-        matches = list(_PLACE_AFTER_PHRASE.finditer(text)) + list(_LABELLED.finditer(text))
+        matches = list(_LABELLED.finditer(text))
+        for v in _VERB_RX.finditer(text):
+            if not _NEEDS_NO_SUBJECT.search(v.group()) and not _SUBJECT_BEFORE.search(
+                text, max(0, v.start() - 60), v.start()
+            ):
+                continue
+            after = _PLACE_AFTER.match(text, v.end())
+            if after:
+                matches.append(after)
         for m in matches:
             place = m.group("place").rstrip(".")
             place = _TRAILING_WORDS.sub("", place)

@@ -473,7 +473,8 @@ class NameRecognizer(OwnRecognizer):
             vocative = _VOCATIVE.match(text[m.end("name") : m.end("name") + 3])
             if name in firsts or (vocative and known_name(name) and not common_word(name)):
                 out.append(_result(m.start("name"), m.end("name"), 0.7, named=True))
-        for m in _LOWER_PAIR.finditer(text):
+        lower_pairs = _LOWER_PAIR.finditer(text) if PERSON_CUE.search(text) else ()
+        for m in lower_pairs:
             # "i met sophie turner yesterday": a known given name and surname, said of a person.
             first, last = m.group(1), m.group(2)
             end = m.end(2)
