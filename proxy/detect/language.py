@@ -2,7 +2,8 @@
 
 Names, addresses and e-mail addresses say little about a text's language and mislead a
 character-trigram model ("Why is Liisa so impulsive?" reads as Italian, "My name is Sofia" as
-Portuguese), so only the words that start with a lower-case letter are weighed. Such a text still
+Portuguese), so only the words that start with a lower-case letter, and each sentence's first
+word, are weighed. Such a text still
 gets the English NER model whenever English is a plausible reading of it: the NER languages are
 ``identify(text)``'s primary language, plus English at a confidence of 5 % or more, or when half
 of those words (two at least) are English function words ("is", "so", "at", "with").
@@ -14,7 +15,10 @@ import re
 from functools import cache
 from typing import Any
 
-_LOWER_WORD = re.compile(r"(?<![\w@./])[a-zß-öø-ÿąćčďęěłńňőřśšťůűźżž][\w'’-]*")
+_LOWER_WORD = re.compile(
+    r"(?<![\w@./])[a-zß-öø-ÿąćčďęěłńňőřśšťůűźżž][\w'’-]*"
+    r"|(?:^|(?<=[.!?:]\s)|(?<=\n))[^\W\d_][\w'’-]*"  # and each sentence's first word
+)
 _MIN_LETTERS = 8  # fewer letters in lower-case words: too little to tell, the fallback
 _ALSO_ENGLISH = 0.05
 

@@ -27,7 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from proxy.detect.recognizers.names import lexicon
+from proxy.detect.recognizers.names import lexicon, place_name
 
 # A sentence runs to its end mark (and the closing quotes after it: 'at John: "Where?"'); a
 # mark inside a token ("3.11"), after an initial ("Brodie H. Walker") or a title ("Ms.") does
@@ -152,8 +152,10 @@ def candidate_windows(
         words: list[Span] | None = None
         for w in _CAPITALIZED.finditer(sentence):
             low = w.group().lower()
-            if low in stop_words or low in OPENERS or (low in not_names and not places):
+            if low in stop_words or low in OPENERS:
                 continue
+            if low in not_names and not (places and place_name(low)):
+                continue  # a month, a weekday, a technology; a place only where it is someone's
             a, b = base + w.start(), base + w.end()
             if any(s <= a and b <= e for s, e in found):
                 continue

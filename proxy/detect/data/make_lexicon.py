@@ -214,6 +214,7 @@ def main() -> None:
                 "surnames": surnames,
                 "not_names": sorted(not_names),
                 "public_figures": sorted(PUBLIC_FIGURES),
+                "places": sorted(places),
                 "world_given_names": world_given,
                 "world_surnames": world_family,
             },

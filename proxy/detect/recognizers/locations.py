@@ -69,8 +69,14 @@ _CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃŠŽČŘÞΑ-ΩА-Я][\w'’.\-]*"
 _LINK = r"(?:de|du|del|la|le|upon|am|an|der|sur|nad|u)[ \-]"
 _PLACE = rf"(?P<place>{_CAP}(?:[ \-](?:{_LINK})?{_CAP}){{0,4}})"
 # Found verb first (one fast scan), then its subject just before and the place just after.
+# Verbs of living and origin that carry their person in other languages ("ich wohne in").
+_RESIDENCE = (
+    r"wohne|wohnt|wohnen|lebe|lebt|leben|stamme|stammt|umgezogen|j'habite|j’habite|habite|"
+    r"habitons|vit|vis|originaire|vivo|vive|vivimos|nací|nació|nacido|nacida|abito|abita|nato|"
+    r"nata|woon|woont|verhuisd|mieszkam|mieszka|urodził\w*\s+się|pochodzę|pochodzi"
+)
 _VERB_RX = re.compile(
-    rf"(?i:(?<![\w'’]){_VERB}(?![\w'’])"
+    rf"(?i:(?<![\w'’]){_VERB}(?![\w'’])|(?<![\w'’])(?:{_RESIDENCE})(?![\w'’])"
     r"|(?<![\w'’])(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)(?=\s+(?:in|at)\b)"
     r"|\bborn\b|\bhometown\b|\bhome\s+town\b|\bhome\s+city\b|\bbirthplace\b)"
 )
@@ -78,12 +84,13 @@ _SUBJECT_BEFORE = re.compile(
     rf"(?:(?i:(?<![\w'’]){_SUBJECT}|who)|[A-ZÀ-Þ][a-zß-ÿ]+)(?:\s+[\w'’]+){{0,3}}?\s+$"
 )
 _NEEDS_NO_SUBJECT = re.compile(
-    r"(?i)(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)$|born$|hometown$|"
+    rf"(?i)(?:{_RESIDENCE})$|"
+    r"(?:i|we|he|she|they)(?:'m|’m|'re|’re|'s|’s|\s+am|\s+are|\s+is)$|born$|hometown$|"
     r"home\s+town$|home\s+city$|birthplace$"
 )
 _PLACE_AFTER = re.compile(
     r"(?:\s+(?:here|there|back|up|originally|[a-z]+\s+(?:morning|evening|night|week|year|day)))?"
-    r"\s+(?i:in|from|to|at|near|into)?\s*" + _PLACE
+    r"\s+(?i:in|from|to|at|near|into|à|au|a|en|aus|nach|de|di|da|uit|naar|w|z|ze)?\s*" + _PLACE
 )
 _TRAILING_WORDS = re.compile(r"(?:\s+(?:[A-ZÀ-Þ][a-zß-ÿ]+day|On|In|At|For|Next|Last))+$")
 

@@ -181,6 +181,7 @@ def _data() -> dict[str, frozenset[str]]:
         "not": frozenset(n.lower() for n in data["not_names"])
         | frozenset(n.lower() for n in data["public_figures"]),
         "figures": frozenset(n.lower() for n in data["public_figures"]),
+        "places": frozenset(n.lower() for n in data["places"]),
     }
     stop = _stop_words()
     out["first_lower"] = frozenset(n.lower() for n in out["first"]) - stop
@@ -198,6 +199,11 @@ def _stop_words() -> frozenset[str]:
     return frozenset(
         w.lower() for lang in DETECTION_LANGUAGES for w in spacy.blank(lang).Defaults.stop_words
     )
+
+
+def place_name(word: str) -> bool:
+    """A country or a large city the lexicons know."""
+    return word.lower() in _data()["places"]
 
 
 def stop_word(word: str) -> bool:
@@ -426,6 +432,7 @@ class NameRecognizer(OwnRecognizer):
             if rest is None:
                 if (
                     word in firsts
+                    and not stop_word(word)
                     and not _NOT_LONE.match(text, m.end())
                     and not _CAPITALIZED_BEFORE.search(text, max(0, m.start() - 30), m.start())
                 ):
