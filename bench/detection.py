@@ -11,6 +11,11 @@ Data (reproducible, ``--seed``):
   look-alikes that are NOT personal data (version numbers, ISBNs, hashes, order numbers, "Jordan"
   the country, "May" the month, topics such as "the Catholic Church's history").
 
+Also (issue 12): generated cases for each class of personal data that leaked in the held-out
+evaluation, per class and per field (``detection_classes.py``), generated clean prompts (share
+forwarded unchanged), and presidio-evaluator's ``PresidioSentenceFaker`` sentences through both
+detectors, recall per gold type (``presidio_eval.py``). See ``bench/README.md``.
+
 Figures: precision, recall and F2 per entity type and per language (a gold value counts as found
 when a span of the same type overlaps it; "leak" is the share of gold values that no span of any
 type covers fully); Art. 9 recall and false alarms per request; the share of look-alike prompts
