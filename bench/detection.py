@@ -11,6 +11,11 @@ Data (reproducible, ``--seed``):
   look-alikes that are NOT personal data (version numbers, ISBNs, hashes, order numbers, "Jordan"
   the country, "May" the month, topics such as "the Catholic Church's history").
 
+Also (issue 12): generated cases for each class of personal data that leaked in the held-out
+evaluation, per class and per field (``detection_classes.py``), generated clean prompts (share
+forwarded unchanged), and presidio-evaluator's ``PresidioSentenceFaker`` sentences through both
+detectors, recall per gold type (``presidio_eval.py``). See ``bench/README.md``.
+
 Figures: precision, recall and F2 per entity type and per language (a gold value counts as found
 when a span of the same type overlaps it; "leak" is the share of gold values that no span of any
 type covers fully); Art. 9 recall and false alarms per request; the share of look-alike prompts
@@ -48,6 +53,10 @@ from stdnum.pl import pesel
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import detection_classes  # noqa: E402
+import presidio_eval  # noqa: E402
 
 from proxy.config import TenantConfig, load_settings  # noqa: E402
 from proxy.detect.detector import PresidioDetector  # noqa: E402
@@ -523,6 +532,97 @@ async def timed(make: Any, n: int) -> tuple[float, float]:
     return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
 
 
+# Detected types that count as the expected one of a class case.
+COMPATIBLE = {
+    "NATIONAL_ID": {"NATIONAL_ID", "US_SSN", "NL_BSN", "PL_PESEL", "DE_TAX_ID", "UK_NHS", "PASSPORT"},
+    "US_ITIN": {"US_ITIN", "US_SSN"},
+}
+
+
+async def class_cases(
+    args: argparse.Namespace, ours: PresidioDetector, tenant: TenantConfig, peer: PresidioDefault
+) -> dict[str, Any]:
+    """Recall per class of issue 12 and per field (free text or structured key), ours and
+    Presidio's: ``recall`` (a span of the expected type overlaps the value) and ``protected``
+    (no part of the value's text survives in clear)."""
+    rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for case in detection_classes.cases(args.seed, args.per_class):
+        got_ours = await ours.detect(case.texts, tenant, case.keys)
+        got_peer = [peer.detect(t) for t in case.texts]
+        for i, a, b, etype in case.gold:
+            text = case.texts[i]
+            field_kind = "structured key" if case.keys[i] else "free text"
+            for name, pred in (
+                ("privacy-proxy", [(s.start, s.end, s.entity_type) for s in got_ours[i]]),
+                ("presidio-default", got_peer[i]),
+            ):
+                ok = COMPATIBLE.get(etype, {etype})
+                typed = any(pt in ok and pa < b and a < pb for pa, pb, pt in pred)
+                anon = presidio_eval._anonymized(text, pred)
+                protected = text[a:b] not in anon
+                for key in (f"class/{case.cls}", f"field/{field_kind}", f"type/{etype}"):
+                    c = rows[key][name]
+                    c[0] += 1
+                    c[1] += typed
+                    c[2] += protected
+    return {
+        key: {name: {"n": n, "recall": r / n, "protected": p / n} for name, (n, r, p) in v.items()}
+        for key, v in sorted(rows.items())
+    }
+
+
+async def clean_share(
+    args: argparse.Namespace, ours: PresidioDetector, tenant: TenantConfig, peer: PresidioDefault
+) -> dict[str, Any]:
+    """The share of clean prompts (generated ones and the look-alikes) forwarded unchanged."""
+    prompts = detection_classes.clean_prompts(args.seed, args.clean_per_lang)
+    prompts += [("look-alike", t) for t in LOOKALIKES]
+    out: dict[str, Any] = {}
+    for name in ("privacy-proxy", "presidio-default"):
+        altered = []
+        for lang, text in prompts:
+            if name == "privacy-proxy":
+                [spans] = await ours.detect([text], tenant)
+                found = [(text[s.start : s.end], s.entity_type) for s in spans]
+            else:
+                found = [(text[a:b], t) for a, b, t in peer.detect(text)]
+            if found:
+                altered.append({"lang": lang, "text": text, "found": found})
+        out[name] = {
+            "prompts": len(prompts),
+            "unchanged": 1 - len(altered) / len(prompts),
+            "altered_examples": altered[:40],
+        }
+    return out
+
+
+async def presidio_sentences(
+    args: argparse.Namespace, ours: PresidioDetector, tenant: TenantConfig, peer: PresidioDefault
+) -> dict[str, Any]:
+    """PresidioSentenceFaker's sentences through both detectors: recall per gold type, and the
+    detection time per sentence (indicative: one process, a shared machine)."""
+    data = presidio_eval.sentences(args.pe_seed, args.pe_sentences)
+    ours_pred, peer_pred, t_ours, t_peer = [], [], [], []
+    for d in data:
+        t = time.perf_counter()
+        [spans] = await ours.detect([d["text"]], tenant)
+        t_ours.append(time.perf_counter() - t)
+        ours_pred.append([(s.start, s.end, s.entity_type) for s in spans])
+        t = time.perf_counter()
+        peer_pred.append(peer.detect(d["text"]))
+        t_peer.append(time.perf_counter() - t)
+    return {
+        "seed": args.pe_seed,
+        "sentences": len(data),
+        "privacy-proxy": presidio_eval.score(data, ours_pred),
+        "presidio-default": presidio_eval.score(data, peer_pred),
+        "ms_per_sentence": {
+            "privacy-proxy": statistics.median(t_ours) * 1000,
+            "presidio-default": statistics.median(t_peer) * 1000,
+        },
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = load_settings(
         None,
@@ -569,6 +669,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "lookalikes_altered": len(altered) / len(LOOKALIKES),
             "lookalikes_altered_examples": altered,
         }
+    results["classes"] = await class_cases(args, ours, tenant, peer)
+    results["clean_prompts"] = await clean_share(args, ours, tenant, peer)
+    if args.pe_sentences:
+        results["presidio_evaluator"] = await presidio_sentences(args, ours, tenant, peer)
     kb = ((MESSAGE_70 + " ") * 3)[:1024]
     timing: dict[str, Any] = {}
     for label, text in (("70_words", MESSAGE_70), ("1kB", kb)):
@@ -677,6 +781,7 @@ def print_tables(res: dict[str, Any]) -> None:
         ("lookalikes_altered", "look-alike (clean) prompts altered"),
     ):
         print(f"{label:<50} ours {ours[k]:.3f}   presidio {peer[k]:.3f}")
+    print_issue12(res)
     m = res["machine"]
     print(
         f"\nDetection time per request, median, warm ({m['cpu_count']} cores, "
@@ -698,11 +803,53 @@ def print_tables(res: dict[str, Any]) -> None:
         )
 
 
+def print_issue12(res: dict[str, Any]) -> None:
+    """Recall per class and per field, the clean share, and the presidio-evaluator comparison."""
+    print("\nIssue 12 classes (recall = a span of the expected type; protected = not in clear)")
+    print(f"{'class / field / type':<44} {'n':>4}  {'ours R':>7} {'prot':>6} | {'presidio R':>10} {'prot':>6}")
+    for key, v in res["classes"].items():
+        a, b = v["privacy-proxy"], v["presidio-default"]
+        print(
+            f"{key:<44} {a['n']:>4}  {a['recall']:>7.3f} {a['protected']:>6.3f} | "
+            f"{b['recall']:>10.3f} {b['protected']:>6.3f}"
+        )
+    c = res["clean_prompts"]
+    print(
+        f"\nclean prompts forwarded unchanged ({c['privacy-proxy']['prompts']}): "
+        f"ours {c['privacy-proxy']['unchanged']:.3f}   presidio {c['presidio-default']['unchanged']:.3f}"
+    )
+    pe = res.get("presidio_evaluator")
+    if not pe:
+        return
+    print(
+        f"\npresidio-evaluator PresidioSentenceFaker, {pe['sentences']} sentences (seed {pe['seed']}); "
+        "recall protected / covered / typed"
+    )
+    print(f"{'gold type':<18} {'n':>4}  {'ours':>20} | {'presidio':>20}  {'ours >= presidio (protected)'}")
+    for t, a in pe["privacy-proxy"].items():
+        b = pe["presidio-default"][t]
+        flag = "yes" if a["protected"] >= b["protected"] else "NO"
+        mark = "" if a["personal_data"] else "  (not personal data alone)"
+        print(
+            f"{t:<18} {a['n']:>4}  {a['protected']:.3f} {a['covered']:.3f} {a['typed']:.3f}  | "
+            f"{b['protected']:.3f} {b['covered']:.3f} {b['typed']:.3f}   {flag}{mark}"
+        )
+    ms = pe["ms_per_sentence"]
+    print(
+        f"detection time per sentence, median: ours {ms['privacy-proxy']:.1f} ms, "
+        f"presidio {ms['presidio-default']:.1f} ms"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=20240917)
     ap.add_argument("--per-template", type=int, default=6, help="samples per template and locale")
     ap.add_argument("--timing-runs", type=int, default=50)
+    ap.add_argument("--per-class", type=int, default=6, help="cases per issue-12 class and language")
+    ap.add_argument("--clean-per-lang", type=int, default=40, help="clean prompts per language")
+    ap.add_argument("--pe-sentences", type=int, default=500, help="presidio-evaluator sentences (0: skip)")
+    ap.add_argument("--pe-seed", type=int, default=2024)
     ap.add_argument(
         "--no-pool", dest="pool", action="store_false", help="skip the worker-pool timing"
     )

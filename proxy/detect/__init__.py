@@ -3,11 +3,20 @@
 ``build_detector(settings)`` returns a ``Detector`` (see ``proxy.detect.types``); call ``start()``
 once at startup. ``proxy.detect.admin.admin_routes`` serves the per-tenant corrections API.
 
-Layout: ``detector`` (async front: pool, cache, revision), ``worker`` and ``engine`` (Presidio
-inside a worker), ``nlp`` (spaCy NER on the sentences that may hold a name), ``normalize``
-(evasions undone, offsets kept), ``recognizers`` (checksummed identifiers, phones, dates of
-birth), ``names``, ``address``, ``special`` (GDPR Art. 9), ``corrections`` and ``store``
-(per-tenant allow and deny lists), ``admin``. ``ENTITY_TYPES`` lists what can be emitted.
+Layout, by responsibility:
+
+- the front: ``detector`` (cache lookups, revision, lifecycle), ``request`` (what one request's
+  texts say together: name coreference, special categories), ``cache``, ``revision``,
+  ``scheduler`` (thread or worker pool, batching), ``pool`` and ``worker`` (the processes);
+- the analysis inside a worker: ``engine`` (Presidio's analyzer over our registry), ``language``,
+  ``normalize`` (evasions undone, offsets kept), ``nlp`` (spaCy NER on the windows that may hold a
+  name), ``entities`` (which NER entities are a person or a place), ``keys`` (the key path of a
+  structured value as context), ``filters`` (look-alikes dropped, overlaps merged);
+- ``recognizers/``: one module per family (identifiers, phones, dates, names, addresses,
+  locations) and the one list that registers them; ``special`` (GDPR Art. 9);
+- per-tenant corrections: ``corrections``, ``store``, ``admin``.
+
+``ENTITY_TYPES`` lists what can be emitted.
 """
 
 from __future__ import annotations

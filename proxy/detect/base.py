@@ -1,16 +1,6 @@
-"""The base of our own Presidio recognizers."""
+"""Where ``proxy.detect.special`` finds the base of our recognizers (it moves into
+``proxy.detect.recognizers`` with it; see ``proxy.detect.recognizers.base``)."""
 
-from __future__ import annotations
+from proxy.detect.recognizers.base import OwnRecognizer
 
-from presidio_analyzer import EntityRecognizer
-
-
-class OwnRecognizer(EntityRecognizer):
-    """One entity type for one language; patterns and lexicons are compiled at import, so
-    there is nothing to load. Subclasses implement ``analyze``."""
-
-    def __init__(self, entity: str, language: str, name: str) -> None:
-        super().__init__(supported_entities=[entity], supported_language=language, name=name)
-
-    def load(self) -> None:
-        """Nothing to load."""
+__all__ = ["OwnRecognizer"]

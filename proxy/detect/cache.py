@@ -18,7 +18,7 @@ import sqlite3
 from collections import OrderedDict
 from pathlib import Path
 
-import diskcache
+import diskcache  # type: ignore[import-untyped]
 
 from proxy.detect.types import Span
 from proxy.keys import load_or_create_secret
@@ -51,8 +51,10 @@ class ResultCache:
     def shared(self) -> bool:
         return self._disk is not None
 
-    def key(self, tenant: str, revision: str, text: str) -> str:
-        msg = f"{tenant}\0{revision}\0".encode() + text.encode()
+    def key(self, tenant: str, revision: str, text: str, field: str | None = None) -> str:
+        """The cache key of a text (``field``: its key path in structured data, context that
+        changes its spans)."""
+        msg = f"{tenant}\0{revision}\0{field or ''}\0".encode() + text.encode()
         return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()
 
     def get(self, key: str) -> Spans | None:
@@ -91,9 +93,6 @@ class ResultCache:
                 self._disk.set(k, _encode(spans))
         except (OSError, sqlite3.Error) as e:
             log.warning("shared detection cache unwritable: %s", type(e).__name__)
-
-    def clear(self) -> None:
-        self._mem.clear()
 
     def close(self) -> None:
         self._mem.clear()

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import regex
+import regex  # type: ignore[import-untyped]
 
 CUSTOM_TERM = "CUSTOM_TERM"
 PATTERN_TIMEOUT_S = 0.25

@@ -5,13 +5,14 @@ capitalized word that could be a name ("Please also check the invoice."), and in
 such word already lies inside a span that the cheaper recognizers found: a known given name and
 surname, a titled name, an address, an e-mail address. ``NameTagger`` runs the language's NER
 (batched over all texts of a request) only on the candidate words outside every such span, each
-with six words of context on either side within its sentence, and returns the PERSON entities at
-their offsets in the whole text. Inside the spans already found, the NER model could only report
-again what is already protected.
+with six words of context on either side within its sentence (more than the small pipelines' NER
+reads, so a window tags a word as the whole text would), and returns the entities at their
+offsets in the whole text; ``proxy.detect.entities`` decides which are a person or a place.
+Inside the spans already found, the NER model could only report again what is already protected.
 
 Presidio's ``AnalyzerEngine`` still wants an NLP engine; ``NoNlpEngine`` hands it empty artifacts,
-since none of the recognizers in use reads tokens and context words are weighed by the recognizers
-themselves (``proxy.detect.engine._Analyzer``).
+since none of the recognizers in use reads tokens and context words are weighed in character
+windows (``proxy.detect.recognizers.context.WindowContextEnhancer``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,22 @@ from collections.abc import Sequence
 import spacy
 from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
-from proxy.detect.names import lexicon
+from proxy.detect.recognizers.names import lexicon, place_name
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)|[.!?\n]")
+# A sentence runs to its end mark (and the closing quotes after it: 'at John: "Where?"'); a
+# mark inside a token ("3.11"), after an initial ("Brodie H. Walker") or a title ("Ms.") does
+# not end it.
+_SENTENCE = re.compile(
+    r"""(?:[^.!?\n]|[.!?](?=\S)(?!["'”’)\]])|"""
+    r"""(?:(?<=\b[A-Z])|(?<=\bMrs)|(?<=\bMr)|(?<=\bMs)|(?<=\bDr)|(?<=\bSt))\.)+"""
+    r"""(?:[.!?]+["'”’)\]]*|\n|$)|[.!?\n]"""
+)
 _CAPITALIZED = re.compile(r"(?<![\w@./])[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ][a-zß-öø-ÿąćęłńśźżőű'’\-]+")
 # Sentence openers that are never a name; a capitalized stop word is not either.
-_OPENERS = {
+OPENERS = {
     "please", "thanks", "thank", "hi", "hello", "hey", "dear", "could", "would", "can", "should",
     "let", "send", "check", "make", "write", "add", "use", "update", "create", "summarise",
     "summarize", "translate", "explain", "tell", "give", "show", "find", "help", "draft",
@@ -43,14 +53,18 @@ _OPENERS = {
     "simplify", "proofread", "correct", "verify", "confirm", "attach", "forward", "schedule",
     "merci", "bonjour", "salut", "peux", "pouvez", "voici", "envoie", "écris", "traduis",
     "résume", "explique", "donne", "ajoute", "vérifie", "aussi", "oui", "non", "d'accord",
-    "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds",
+    "suggère", "rédige", "liste", "décris", "corrige", "garde", "réponds", "upgrade", "install",
+    "deploy", "migrate", "configure", "compile", "build", "setup", "enable", "disable",
 }  # fmt: skip
-PERSON_LABELS = frozenset({"PERSON", "PER"})
+# What the small pipelines tag (English: OntoNotes labels; French: WikiNER's): a name of a person,
+# however labelled, and places.
+ENTITY_LABELS = frozenset({"PERSON", "PER", "ORG", "GPE", "LOC", "FAC", "NORP", "MISC"})
 _WORD = re.compile(r"\S+")
 # Words of context on each side of a candidate name: more than the small pipelines' NER reads
 # (a four-token convolution window and the parser's next tokens).
 _CONTEXT_WORDS = 6
 Span = tuple[int, int]
+Entity = tuple[int, int, str]
 
 
 class NoNlpEngine(NlpEngine):
@@ -58,6 +72,7 @@ class NoNlpEngine(NlpEngine):
 
     def __init__(self, languages: Sequence[str]) -> None:
         self.languages = list(languages)
+        self._empty = Doc(Vocab(), words=[])
 
     def load(self) -> None:
         pass
@@ -66,7 +81,7 @@ class NoNlpEngine(NlpEngine):
         return True
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
-        return NlpArtifacts([], [], [], [], self, language)
+        return NlpArtifacts([], self._empty, [], [], self, language)
 
     def process_batch(self, texts, language, batch_size=1, n_process=1, **kwargs):  # type: ignore[no-untyped-def]
         for text in texts:
@@ -86,43 +101,50 @@ class NoNlpEngine(NlpEngine):
 
 
 class NameTagger:
-    """The configured languages' NER, on the sentences that may still hold an unfound name."""
+    """The configured languages' NER, on the windows that may still hold an unfound name."""
 
     def __init__(self, ner: dict[str, Language]) -> None:
         self.ner = ner
         self.stop = {lang: spacy.blank(lang).Defaults.stop_words for lang in ner}
 
-    def persons(
-        self, texts: Sequence[str], langs: Sequence[str], found: Sequence[Sequence[Span]]
-    ) -> list[list[Span]]:
-        """PERSON entities per text, ``(start, end)`` in the text. ``found``: spans the other
-        recognizers kept for each text: only candidate names outside them, with their context, are
-        analyzed."""
-        out: list[list[Span]] = [[] for _ in texts]
+    def entities(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[Sequence[str]],
+        found: Sequence[Sequence[Span]],
+        places: Sequence[bool],
+    ) -> list[list[Entity]]:
+        """Named entities per text, ``(start, end, label)`` in the text, by each NER model of the
+        text's languages. ``found``: spans the recognizers kept for each text: only candidate words
+        outside them, with their context, are analyzed; ``places``: whether place names are
+        candidates too (the text speaks of a person or where someone lives)."""
+        out: list[list[Entity]] = [[] for _ in texts]
         for lang, ner in self.ner.items():
             pieces = [
                 (i, s, e)
                 for i, t in enumerate(texts)
-                if langs[i] == lang
-                for s, e in candidate_windows(t, self.stop[lang], found[i])
+                if lang in langs[i]
+                for s, e in candidate_windows(t, self.stop[lang], found[i], places[i])
             ]
             if not pieces:
                 continue
             docs = ner.pipe([texts[i][s:e] for i, s, e in pieces], batch_size=32)
             for (i, s, _), doc in zip(pieces, docs, strict=True):
                 out[i] += [
-                    (s + ent.start_char, s + ent.end_char)
+                    (s + ent.start_char, s + ent.end_char, ent.label_)
                     for ent in doc.ents
-                    if ent.label_ in PERSON_LABELS
+                    if ent.label_ in ENTITY_LABELS
                 ]
         return out
 
 
-def candidate_windows(text: str, stop_words: set[str], found: Sequence[Span] = ()) -> list[Span]:
+def candidate_windows(
+    text: str, stop_words: set[str], found: Sequence[Span] = (), places: bool = False
+) -> list[Span]:
     """The stretches of ``text`` the NER model must read: each capitalized word that could be a
-    name not found yet (not a stop word, an opener, a month, weekday or place, and outside every
-    span in ``found``) with up to ``_CONTEXT_WORDS`` words either side, within its sentence;
-    overlapping stretches merge."""
+    name not found yet (not a stop word, an opener, a month or weekday, a place unless ``places``,
+    and outside every span in ``found``) with up to ``_CONTEXT_WORDS`` words either side, within
+    its sentence; overlapping stretches merge."""
     _, not_names = lexicon()
     out: list[Span] = []
     for m in _SENTENCE.finditer(text):
@@ -130,8 +152,10 @@ def candidate_windows(text: str, stop_words: set[str], found: Sequence[Span] = (
         words: list[Span] | None = None
         for w in _CAPITALIZED.finditer(sentence):
             low = w.group().lower()
-            if low in stop_words or low in _OPENERS or low in not_names:
+            if low in stop_words or low in OPENERS:
                 continue
+            if low in not_names and not (places and place_name(low)):
+                continue  # a month, a weekday, a technology; a place only where it is someone's
             a, b = base + w.start(), base + w.end()
             if any(s <= a and b <= e for s, e in found):
                 continue

@@ -25,6 +25,9 @@ _CONFUSABLES = dict(
 _OBFUSCATED = re.compile(r"\s*[\[\(\{]\s*(at|dot)\s*[\]\)\}]\s*", re.IGNORECASE)
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _UNICODE_ESCAPE = re.compile(r"(?:\\u[0-9A-Fa-f]{4})+")
+# "\n" written out (JSON or code pasted into a message): a line break between words.
+_ESCAPED_SPACE = re.compile(r"(?<!\\)\\[nrt]")
+_SPACES = {"n": "\n", "r": "\n", "t": "\t"}
 _TOKEN = re.compile(r"\S+")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])")
@@ -53,7 +56,7 @@ def _needs_work(text: str) -> bool:
         return True
     return bool(
         ("%" in text and _PERCENT.search(text))
-        or ("\\u" in text and _UNICODE_ESCAPE.search(text))
+        or ("\\" in text and (_UNICODE_ESCAPE.search(text) or _ESCAPED_SPACE.search(text)))
         or (any(c in text for c in "[({") and _OBFUSCATED.search(text))
     )
 
@@ -70,7 +73,7 @@ def normalize(text: str) -> Normalized:
         starts.extend([a] * len(s))
         ends.extend([b] * len(s))
 
-    decoded = sorted(_percent_decoded(text))
+    decoded = _percent_decoded(text)
     i = 0
     for m_start, m_end, repl in decoded:
         _emit_plain(text, i, m_start, emit)
@@ -86,13 +89,19 @@ def normalize(text: str) -> Normalized:
 
 
 def _percent_decoded(text: str) -> list[tuple[int, int, str]]:
-    """Runs of percent-encoded bytes (URLs) and \\u escapes (JSON in tool arguments) decoded."""
-    found = []
+    """Runs of percent-encoded bytes (URLs), \\u escapes (JSON in tool arguments) and escaped
+    line breaks and tabs, decoded."""
+    spaces = [(m.start(), m.end(), _SPACES[m.group()[1]]) for m in _ESCAPED_SPACE.finditer(text)]
+    return sorted(spaces + _escapes_decoded(text))
+
+
+def _escapes_decoded(text: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
     if "\\u" in text:
         for m in _UNICODE_ESCAPE.finditer(text):
             try:
-                s = m.group().encode().decode("unicode_escape").encode("utf-16", "surrogatepass")
-                s = s.decode("utf-16")
+                raw = m.group().encode().decode("unicode_escape").encode("utf-16", "surrogatepass")
+                s = raw.decode("utf-16")
             except UnicodeError:
                 continue
             if s.isprintable():

@@ -29,7 +29,8 @@ from multiprocessing.process import BaseProcess
 
 from proxy.detect import worker
 from proxy.detect.corrections import Corrections
-from proxy.detect.engine import EngineConfig, SpanTuple
+from proxy.detect.engine import EngineConfig
+from proxy.detect.filters import SpanTuple
 from proxy.detect.types import DetectionError
 from proxy.metrics import DETECTION_WORKER_EXITS
 
@@ -119,7 +120,10 @@ class WorkerPool:
         return w
 
     def submit(
-        self, texts: list[str], corrections: Corrections | None
+        self,
+        texts: list[str],
+        corrections: Corrections | None,
+        keys: list[str | None] | None = None,
     ) -> asyncio.Future[list[list[SpanTuple]]]:
         """Hand a job to an idle worker; its future holds the spans of each text."""
         if self.broken or self._loop is None:
@@ -130,7 +134,7 @@ class WorkerPool:
         job = w.job = self._loop.create_future()
         w.texts += len(texts)
         try:
-            w.conn.send(("analyze", texts, corrections))
+            w.conn.send(("analyze", texts, corrections, keys))
         except OSError:
             self._died(w)  # fails the job
         return job

@@ -46,6 +46,11 @@ ENTITY_TYPES: frozenset[str] = SPECIAL_CATEGORIES | frozenset(
         "UK_NINO",
         "UK_NHS",
         "EU_VAT",
+        "NATIONAL_ID",
+        "US_SSN",
+        "US_ITIN",
+        "US_DRIVER_LICENSE",
+        "LOCATION",
         "CUSTOM_TERM",
     }
 )
@@ -63,10 +68,6 @@ class Span:
     entity_type: str
     score: float
 
-    @property
-    def special_category(self) -> bool:
-        return self.entity_type in SPECIAL_CATEGORIES
-
 
 class Detector(Protocol):
     """Finds personal data in a batch of texts.
@@ -76,12 +77,20 @@ class Detector(Protocol):
     request closed. Implementations keep the event loop free (the work runs in worker processes).
     """
 
-    revision: str
-    """Digest of everything that changes results (recognizers, models, corrections)."""
+    @property
+    def revision(self) -> str:
+        """Digest of everything that changes results (recognizers, models, corrections)."""
+        ...
 
     async def start(self) -> None: ...
 
-    async def detect(self, texts: list[str], tenant: TenantConfig, keys: list[str | None] | None = None) -> list[list[Span]]: ...  # noqa: E501
+    async def detect(
+        self, texts: list[str], tenant: TenantConfig, keys: list[str | None] | None = None
+    ) -> list[list[Span]]:
+        """Spans of each text; ``keys[i]`` is the key path of ``texts[i]`` inside a structured
+        value (``contact.phone``, list indices dropped) and weighs as context, ``None`` (or no
+        ``keys``) for free text."""
+        ...
 
     async def ready(self) -> bool: ...
 

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import Any
 
 from proxy.detect.engine import Engine, EngineConfig
 
@@ -22,8 +23,8 @@ def _exit_with_parent(parent: int) -> None:
 
 def serve(conn: Connection, cfg: EngineConfig) -> None:
     """The worker's loop (``proxy.detect.pool``): load the models, say ready, then answer each
-    ``("analyze", texts, corrections)`` with ``("ok", spans)`` or ``("error", exception type)``
-    until the serving process sends ``None`` or closes its end."""
+    ``("analyze", texts, corrections, keys)`` with ``("ok", spans)`` or
+    ``("error", exception type)`` until the serving process sends ``None`` or closes its end."""
     threading.Thread(
         target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="exit-with-parent"
     ).start()
@@ -40,9 +41,10 @@ def serve(conn: Connection, cfg: EngineConfig) -> None:
             break
         if msg is None:
             break
-        _, texts, corrections = msg
+        _, texts, corrections, keys = msg
+        reply: tuple[str, Any]
         try:
-            reply = ("ok", engine.analyze_batch(texts, corrections))
+            reply = ("ok", engine.analyze_batch(texts, corrections, keys))
         except Exception as e:  # the type only: the message could quote the text
             reply = ("error", type(e).__name__)
         try:

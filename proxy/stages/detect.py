@@ -24,7 +24,7 @@ class Detect:
         assert ctx.extracted is not None
         texts = ctx.extracted.texts()
         # A value's key path inside structured JSON is context for its detection (None: free text).
-        keys: list[str | None] = [getattr(f, "key", None) for f in ctx.extracted.fields]
+        keys: list[str | None] = [f.key for f in ctx.extracted.fields]
         try:
             spans = await asyncio.wait_for(self.detector.detect(texts, ctx.tenant, keys=keys),
                                            self.timeout_s)

@@ -34,7 +34,7 @@ def settings_for(tmp: Path, **corrections: list[str]) -> Settings:
 
 
 async def started(settings: Settings, shared: Any) -> PresidioDetector:
-    d = PresidioDetector(settings, engine=shared._engine)
+    d = PresidioDetector(settings, engine=shared.engine)
     await d.start()
     return d
 
@@ -61,7 +61,7 @@ async def test_config_allow_and_deny(tmp_path: Path, detector: Any) -> None:
 
 async def test_bad_config_pattern_stops_start(tmp_path: Path, detector: Any) -> None:
     d = PresidioDetector(
-        settings_for(tmp_path, deny_patterns=["(unclosed"]), engine=detector._engine
+        settings_for(tmp_path, deny_patterns=["(unclosed"]), engine=detector.engine
     )
     with pytest.raises(DetectionError, match="tenants\\[acme\\].corrections: invalid deny pattern"):
         await d.start()

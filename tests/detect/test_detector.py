@@ -40,16 +40,16 @@ async def test_spans_never_overlap(detector: Any) -> None:
 
 async def test_cache_skips_earlier_turns(tmp_path: Path, detector: Any, monkeypatch: Any) -> None:
     s = load_settings(None, server={"data_dir": str(tmp_path)}, detection={"workers": 0})
-    d = PresidioDetector(s, engine=detector._engine)
+    d = PresidioDetector(s, engine=detector.engine)
     await d.start()
     analyzed: list[list[str]] = []
-    run = d._run
+    run = d.scheduler.run
 
-    async def counting(texts: list[str], corrections: Any) -> Any:
+    async def counting(texts: list[str], corrections: Any, keys: Any = None) -> Any:
         analyzed.append(texts)
-        return await run(texts, corrections)
+        return await run(texts, corrections, keys)
 
-    monkeypatch.setattr(d, "_run", counting)
+    monkeypatch.setattr(d.scheduler, "run", counting)
     turn1 = ["You are helpful.", "I am Anna Schmidt."]
     turn2 = [*turn1, "Hello Anna!", "My email is anna@example.org"]
     first = await d.detect(turn1, TENANT)
@@ -90,7 +90,7 @@ async def test_one_language_runs_no_language_identification(tmp_path: Path) -> N
     d = PresidioDetector(s)
     await d.start()
     try:
-        assert d._engine is not None and d._engine.lingua is None
+        assert d.engine is not None and d.engine.language_of.lingua is None
         text = "Bonjour, je suis Marie Dupont, écrivez à marie.dupont@example.fr s'il vous plaît."
         [spans] = await d.detect([text], TENANT)
         assert "EMAIL_ADDRESS" in {sp.entity_type for sp in spans}
@@ -118,13 +118,13 @@ async def test_timeout_fails_closed(tmp_path: Path, detector: Any) -> None:
     s = load_settings(
         None, server={"data_dir": str(tmp_path)}, detection={"workers": 0, "timeout_s": 0.05}
     )
-    d = PresidioDetector(s, engine=detector._engine)
+    d = PresidioDetector(s, engine=detector.engine)
     await d.start()
     # The detector's one thread is busy until the deadline has passed, so the analysis cannot
     # win the race (a tiny timeout alone loses it when a short text is analyzed quickly).
     busy = threading.Event()
-    assert d._thread is not None
-    held = asyncio.get_running_loop().run_in_executor(d._thread, busy.wait, 10)
+    assert d.scheduler.thread is not None
+    held = asyncio.get_running_loop().run_in_executor(d.scheduler.thread, busy.wait, 10)
     try:
         with pytest.raises(DetectionError, match="timed out after 0.05s"):
             await d.detect(["A fresh text about John Smith."], TENANT)
@@ -161,7 +161,7 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             "file is 4111 1111 1111 1111, and Peter Okafor from their office asked to be copied. "
             "My colleague Anna is a practising Catholic and asked for Fridays off."
         )
-        cut, jobs = d._plan([long])
+        cut, jobs = d.scheduler.plan([long])
         assert len(cut) == 2 and cut[0][2] == cut[1][1] and len(jobs) == 2
         [split_spans] = await d.detect([long], TENANT)
         whole = await _spans_of_whole_text(tmp_path, long)
@@ -191,12 +191,12 @@ async def test_process_pool_detects_and_recovers(tmp_path: Path) -> None:
             if i % 3 == 0:
                 want.add(("CUSTOM_TERM", "Bluebird"))
             assert got == want
-        assert d._pool.idle == 2 and d._pending == []  # type: ignore[union-attr]
-        pids = d._pool.pids  # type: ignore[union-attr]
+        assert d.scheduler.pool.idle == 2 and d.scheduler.pending == []  # type: ignore[union-attr]
+        pids = d.scheduler.pool.pids  # type: ignore[union-attr]
         assert len(pids) == 2 and os.getpid() not in pids
         os.kill(pids[0], signal.SIGKILL)
         for _ in range(100):  # the loop sees the worker's socket close
-            if d._pool.broken:  # type: ignore[union-attr]
+            if d.scheduler.pool.broken:  # type: ignore[union-attr]
                 break
             await asyncio.sleep(0.1)
         with pytest.raises(DetectionError):
@@ -237,7 +237,7 @@ async def _spans_of_whole_text(tmp_path: Path, text: str) -> list[tuple[str, str
 def test_split_text_cuts_only_between_sentences(
     text: str, parts: int, expected: list[str] | None
 ) -> None:
-    from proxy.detect.detector import split_text
+    from proxy.detect.scheduler import split_text
 
     pieces = [text[a:b] for a, b in split_text(text, parts)]
     assert "".join(pieces) == text
@@ -258,7 +258,7 @@ async def test_long_text_without_sentence_breaks(detector: Any) -> None:
 def test_every_recognizer_emits_a_declared_type(detector: Any) -> None:
     from proxy.detect.types import ENTITY_TYPES
 
-    engine = detector._engine
+    engine = detector.engine
     emitted = {
         e
         for lang in engine.languages
@@ -278,7 +278,7 @@ def test_every_recognizer_emits_a_declared_type(detector: Any) -> None:
     ],
 )
 def test_split_batch_keeps_order(sizes: list[int], parts: int, expected: int) -> None:
-    from proxy.detect.detector import split_batch
+    from proxy.detect.scheduler import split_batch
 
     texts = [str(i) * n for i, n in enumerate(sizes)]
     chunks = split_batch(texts, parts)
@@ -289,8 +289,8 @@ def test_split_batch_keeps_order(sizes: list[int], parts: int, expected: int) ->
 async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any) -> None:
     s = load_settings(None, server={"data_dir": str(tmp_path)}, detection={"workers": 0})
     a, b = (
-        PresidioDetector(s, engine=detector._engine),
-        PresidioDetector(s, engine=detector._engine),
+        PresidioDetector(s, engine=detector.engine),
+        PresidioDetector(s, engine=detector.engine),
     )
     await a.start()
     await b.start()
@@ -300,11 +300,11 @@ async def test_shared_cache_serves_other_processes(tmp_path: Path, detector: Any
         await a.flush()  # the disk copy is written after the answer
         analyzed: list[list[str]] = []
 
-        async def counting(texts: list[str], corrections: Any) -> Any:
+        async def counting(texts: list[str], corrections: Any, keys: Any = None) -> Any:
             analyzed.append(texts)
             return [()] * len(texts)
 
-        b._run = counting  # type: ignore[method-assign]
+        b.scheduler.run = counting  # type: ignore[method-assign]
         second, _ = await b.detect([text, "Turn two"], TENANT)
         assert second == first and analyzed == [["Turn two"]]
         stored = b"".join(
@@ -328,13 +328,13 @@ async def test_a_timed_out_job_keeps_its_worker_until_it_answers(tmp_path: Path)
     d = build_detector(s)
     await d.start()
     try:
-        pool = d._pool  # type: ignore[attr-defined]
-        d.timeout_s = 0.001  # type: ignore[attr-defined]
+        pool = d.scheduler.pool  # type: ignore[attr-defined]
+        d.scheduler.timeout_s = 0.001  # type: ignore[attr-defined]
         long = " ".join(f"Please ask Zorblax Quentor{i} about ticket {i}." for i in range(300))
         with pytest.raises(DetectionError, match="timed out"):
             await d.detect([long], TENANT)
         assert pool.idle == 0  # still analyzing the abandoned text
-        d.timeout_s = 30.0  # type: ignore[attr-defined]
+        d.scheduler.timeout_s = 30.0  # type: ignore[attr-defined]
         [spans] = await d.detect(["mail jane.doe@example.com"], TENANT)
         assert [x.entity_type for x in spans] == ["EMAIL_ADDRESS"]
         assert pool.idle == 1 and await d.ready()
@@ -360,7 +360,7 @@ async def test_a_worker_is_replaced_after_recycle_after_texts_without_a_failed_r
     d = build_detector(s)
     await d.start()
     try:
-        pool = d._pool  # type: ignore[attr-defined]
+        pool = d.scheduler.pool  # type: ignore[attr-defined]
         [first] = pool.pids
         replaced = DETECTION_WORKER_EXITS.labels("replaced")._value.get()
         i = 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from proxy.detect.engine import merge
+from proxy.detect.filters import merge
 from proxy.detect.normalize import decoded_blobs, normalize
 from tests.detect.conftest import TENANT, replaced
 

@@ -50,7 +50,7 @@ class _CountingNer:
 
 @pytest.fixture
 def ner_calls(detector: Any, monkeypatch: pytest.MonkeyPatch) -> _CountingNer:
-    tagger = detector._engine.tagger
+    tagger = detector.engine.tagger
     counting = _CountingNer(tagger.ner["en"])
     monkeypatch.setitem(tagger.ner, "en", counting)
     return counting

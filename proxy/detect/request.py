@@ -1,0 +1,84 @@
+"""What the texts of one request say together, decided after each text's own spans (cached or
+fresh) are assembled, history included.
+
+- Name coreference: once a full name is found anywhere in the request, each of its parts of three
+  letters or more that is not a common word is a PERSON wherever else it stands ("Scott" later in
+  the conversation after "Megan Scott"), in the name's own case (any case for a name written in
+  lower case).
+- Special categories and criminal-offence data: a category term said of no one in its own text
+  comes from the recognizers with ``UNANCHORED_SCORE``; it is kept, at 0.6, when the request holds
+  a person or a direct identifier in any text, and dropped otherwise ("tell me about diabetes").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from proxy.detect.recognizers.names import ambiguous_name, common_word
+from proxy.detect.types import SPECIAL_CATEGORIES, Span
+
+# The contract with proxy.detect.special: an unanchored category term scores exactly this; Art. 10
+# data is CRIMINAL_OFFENCE. (proxy.detect.special and proxy.detect.types export both as
+# UNANCHORED_SCORE and NEVER_EXTERNAL.)
+UNANCHORED_SCORE = 0.3
+NEVER_EXTERNAL = SPECIAL_CATEGORIES | frozenset({"CRIMINAL_OFFENCE"})
+ANCHORED_BY_REQUEST = 0.6
+COREFERENCE_SCORE = 0.85
+# Types that do not make a request about someone on their own.
+_NOT_DIRECT = NEVER_EXTERNAL | frozenset({"LOCATION", "CUSTOM_TERM"})
+_PART = re.compile(r"[^\W\d_][^\W\d_'’\-]*")
+
+
+def resolve(texts: Sequence[str], spans: list[list[Span]]) -> list[list[Span]]:
+    """The request's spans after coreference and the request-level special-category pass."""
+    spans = _coreference(texts, spans)
+    direct = any(s.entity_type not in _NOT_DIRECT for found in spans for s in found)
+    out: list[list[Span]] = []
+    for found in spans:
+        kept: list[Span] = []
+        for s in found:
+            if s.entity_type in NEVER_EXTERNAL and abs(s.score - UNANCHORED_SCORE) < 1e-6:
+                if not direct:
+                    continue
+                s = Span(s.start, s.end, s.entity_type, ANCHORED_BY_REQUEST)
+            kept.append(s)
+        out.append(kept)
+    return out
+
+
+def _name_parts(texts: Sequence[str], spans: list[list[Span]]) -> dict[str, bool]:
+    """Parts of the request's full names: part -> whether the name was written in lower case."""
+    parts: dict[str, bool] = {}
+    for text, found in zip(texts, spans, strict=True):
+        for s in found:
+            if s.entity_type != "PERSON":
+                continue
+            words = _PART.findall(text[s.start : s.end])
+            if len(words) < 2:
+                continue
+            for w in words:
+                w = w.removesuffix("'s").removesuffix("’s")
+                if len(w) >= 3 and not common_word(w) and not ambiguous_name(w):
+                    parts[w] = parts.get(w, False) or w.islower()
+    return parts
+
+
+def _coreference(texts: Sequence[str], spans: list[list[Span]]) -> list[list[Span]]:
+    parts = _name_parts(texts, spans)
+    if not parts:
+        return spans
+    exact = [re.escape(p) for p, lower in parts.items() if not lower]
+    anycase = [re.escape(p) for p, lower in parts.items() if lower]
+    alts = [f"(?:{'|'.join(exact)})"] if exact else []
+    alts += [f"(?i:{'|'.join(anycase)})"] if anycase else []
+    rx = re.compile(rf"(?<![\w'’-])(?:{'|'.join(alts)})(?![\w-])")
+    out = []
+    for text, found in zip(texts, spans, strict=True):
+        added = [
+            Span(m.start(), m.end(), "PERSON", COREFERENCE_SCORE)
+            for m in rx.finditer(text)
+            if not any(s.start < m.end() and m.start() < s.end for s in found)
+        ]
+        out.append(sorted(found + added, key=lambda s: s.start) if added else found)
+    return out

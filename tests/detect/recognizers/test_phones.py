@@ -1,0 +1,43 @@
+"""Phone numbers: national and international forms, with and without context, look-alikes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.detect.conftest import found
+
+DETECTED = [
+    # (text, entity type, value)
+    ("Call me on +49 30 901820 tomorrow", "PHONE_NUMBER", "+49 30 901820"),
+    ("Mon portable : 06 12 34 56 78", "PHONE_NUMBER", "06 12 34 56 78"),
+    ("Ruf an unter 030 901820", "PHONE_NUMBER", "030 901820"),
+    ("Mi teléfono es 612 345 678", "PHONE_NUMBER", "612 345 678"),
+    ("Call me at 781-618-4959 tomorrow", "PHONE_NUMBER", "781-618-4959"),
+    ("reach her on (894) 134-3524", "PHONE_NUMBER", "(894) 134-3524"),
+    ("office: 650-752-7354x549", "PHONE_NUMBER", "650-752-7354x549"),
+    ("fax 544.587.7175", "PHONE_NUMBER", "544.587.7175"),
+    ("my number is 8240084271", "PHONE_NUMBER", "8240084271"),
+    ("Tel +49 (0) 30 901820", "PHONE_NUMBER", "+49 (0) 30 901820"),
+    ("439 4166 (mobile)", "PHONE_NUMBER", "439 4166"),
+    ("ring +31442-425014 later", "PHONE_NUMBER", "+31442-425014"),
+]
+
+NOT_DETECTED = [
+    # (text, entity type that must not appear)
+    ("ISBN 978-3-16-148410-0", "PHONE_NUMBER"),
+    ("Order number 4711-0815-42 shipped", "PHONE_NUMBER"),
+    ("Version 3.12.1 is out", "PHONE_NUMBER"),
+    ("Invoice 781-618-4959 is overdue", "PHONE_NUMBER"),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "value"), DETECTED)
+async def test_detected(detector: Any, text: str, entity: str, value: str) -> None:
+    assert (entity, value) in await found(detector, text)
+
+
+@pytest.mark.parametrize(("text", "entity"), NOT_DETECTED)
+async def test_not_detected(detector: Any, text: str, entity: str) -> None:
+    assert entity not in {t for t, _ in await found(detector, text)}
