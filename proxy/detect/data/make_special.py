@@ -63,7 +63,7 @@ WORD_SECTIONS = ("anchor", "topic_before", "topic_weak", "topic_after", "institu
 REGEX_SECTIONS = ("cue_before", "cue_after", "phrase")
 _HEADER = re.compile(r"^#\s*(source|as-of):\s*(.*)$")
 _AS_OF = re.compile(r"^\d{4}-\d{2}$")
-_FORM_OK = re.compile(r"^[^\W_](?:[\w '’./&+-]*[\w.+])?$")
+_FORM_OK = re.compile(r"^[^\W_](?:[\w '’./&+!–-]*[\w.+!])?$")
 _WORD_OK = re.compile(r"^-?[^\W_][\w '’./&+-]*$")
 _ADJ = {
     "de": ["", "e", "er", "en", "es", "em"],
