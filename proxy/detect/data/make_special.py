@@ -30,8 +30,8 @@ expressions, one per line; in phrases ``@WORD``, ``@WORDS`` and ``@CAP`` are one
 three words and a capitalized name).
 
 Checks: provenance headers; known categories, languages and sections; forms of at least three
-characters (two when case-sensitive or weak); no regex metacharacters in forms; every regex compiles; no
-form in two categories; cue and phrase sections only for known categories.
+characters (two when case-sensitive or weak); no regex metacharacters in forms; every regex
+compiles; no form in two categories; cue and phrase sections only for known categories.
 """
 
 from __future__ import annotations
@@ -194,6 +194,10 @@ def parse_forms(text: str, lang: str, where: str, strict: bool = True) -> list[t
 
 
 def terms_file(path: Path, lang: str, medications: bool = False) -> tuple[list, list]:
+    """The (form, flags) of a term file and its exclusions. In a country file (parties, unions) a
+    name of several words is case-sensitive: "Die Linke", "Tea Party", "Se Acabó La Fiesta" are
+    names only when written as names."""
+    country = path.parent.name in ("parties", "unions")
     meta, lines = read(path)
     rel = path.relative_to(ROOT).as_posix()
     terms, excluded = [], []
@@ -203,6 +207,15 @@ def terms_file(path: Path, lang: str, medications: bool = False) -> tuple[list, 
             excluded += [f for f, _ in parse_forms(line[1:], lang, where)]
             continue
         forms = parse_forms(line, lang, where)
+        if country:
+            raw = [normalize(f.strip().lstrip("=~!")) for f in line.split("|")]
+            cased = {f.lower(): f for r in raw for f in expand(r, lang)}
+            forms = [
+                (cased.get(f, f), "".join(sorted(set(fl) | {"c"})))
+                if " " in f and "c" not in fl
+                else (f, fl)
+                for f, fl in forms
+            ]
         if medications:
             inn, flags = forms[0]
             forms += [(s, flags) for s in sorted(inn_spellings(inn)) if s != inn]
@@ -282,7 +295,8 @@ def build(root: Path = ROOT) -> dict:
             bucket[form] = flags if old is None else "".join(sorted(set(old) & set(flags)))
     for lang, excl in excluded.items():
         for form in excl:
-            if match_key(form) in owner and form in terms.get(lang, {}).get(owner[match_key(form)][0], {}):
+            cat = owner.get(match_key(form), (None,))[0]
+            if cat is not None and form in terms.get(lang, {}).get(cat, {}):
                 raise BuildError(f"{lang}: {form!r} is both a term and an exclusion")
     context = {lang: context_file(root / "context" / f"{lang}.txt", lang) for lang in LANGS}
     return {
@@ -298,8 +312,10 @@ def build(root: Path = ROOT) -> dict:
 
 
 def match_key(form: str) -> str:
-    """What a matched text and a form are compared by: lower case, no spaces or hyphens."""
-    return re.sub(r"[\s\-]+", "", form.lower())
+    """What the recognizer tells forms apart by: their folded words, lower case."""
+    from proxy.detect.special.lexicon import fold, match_key
+
+    return match_key(fold(form))
 
 
 def render(data: dict) -> str:
