@@ -31,6 +31,7 @@ _TITLE_BEFORE = re.compile(
     r"\b(?:mr|mrs|ms|dr|herr|herrn|frau|mme|sr|sra|pan|pani|dhr|mevr|sig)\.?\s+$|\bm\.\s+$",
     re.IGNORECASE,
 )
+_NAME_END = re.compile(r"!|\.(?=-)")
 _CAPITALIZED = re.compile(r"\b[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČ][a-zß-öø-ÿąćęłńśźżšžčřěů]+\b")
 _WORD_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČ][a-zß-öø-ÿąćęłńśźżšžčřěů]+)\s+$")
 
@@ -81,17 +82,17 @@ class SpecialCategoryRecognizer(OwnRecognizer):
             cat = entry.category
             if cat is None or (text[start].isupper() and self._surname(text, start, end)):
                 continue
+            after = end + bool(_NAME_END.match(text, end))  # "Chega!-Fraktion", "CC.OO.-Zentrale"
             cued = bool(lex.cue_before[cat].search(text, max(0, start - 60), start)) or bool(
-                lex.cue_after[cat].match(text, end)
+                lex.cue_after[cat].match(text, after)
             )
-            if entry.weak and not cued:
-                continue
+            if (entry.weak and not cued) or lex.topic_after.match(text, after):
+                continue  # "cancer research", "LGBTQ+ employees"
             if not cued and (
-                lex.topic_after.match(text, end)
-                or lex.institution_after.match(text, end)
+                lex.institution_after.match(text, after)
                 or lex.institution_before.search(text, max(0, start - 40), start)
             ):
-                continue  # "cancer research", "the Catholic Church", "la sede del PSOE"
+                continue  # "the Catholic Church", "la sede del PSOE"
             score = self._score(text, start, end)
             if score:
                 out.append(_Hit(start, end, cat, score))
