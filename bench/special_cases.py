@@ -15,7 +15,8 @@ in that language, and the shared party, union and medicine names) into a sentenc
 special-category data about anyone: no anchored span may come out of them.
 
 Used by ``tests/detect/test_special_generated.py`` and by ``bench/detection.py``
-(``special_report(analyze)``). Run alone for the recognizer-level figures:
+(``await special_report_async(detect)``: the detector's spans per text of one request). Run alone
+for the recognizer-level figures:
 ``.venv/bin/python bench/special_cases.py``.
 """
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 import random
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,51 +181,95 @@ def clean_prompts() -> list[tuple[str, str]]:
     return [(lang, t.format(x=x)) for lang, (tpls, fill) in _CLEAN.items() for t in tpls for x in fill]
 
 
-Analyze = Callable[[str, str], Iterable[tuple[int, int, str, float]]]
+Spans = list[tuple[int, int, str, float]]
+Analyze = Callable[[str, str], Spans]
 """(text, language) -> spans (start, end, entity type, score)."""
+Detect = Callable[[list[str]], Awaitable[list[Spans]]]
+"""The texts of one request -> the spans of each (a detector's ``detect`` without the tenant)."""
+
+# A person named earlier in the request (a message of the history): an unanchored term in a later
+# message is then kept by the detector's request-level pass.
+PERSON_FIRST: dict[str, str] = {
+    "en": "This is about our tenant Anna Schmidt.",
+    "fr": "Il s'agit de notre locataire Claire Martin.",
+    "de": "Es geht um unseren Mieter Jonas Becker.",
+    "es": "Se trata de nuestra inquilina Lucía García.",
+    "it": "Si tratta del nostro inquilino Marco Rossi.",
+    "nl": "Het gaat om onze huurder Daan de Vries.",
+    "pl": "Chodzi o naszego najemcę Piotra Nowaka.",
+    "pt": "Trata-se da nossa inquilina Ana Ferreira.",
+}
 
 
-def passed(case: SpecialCase, spans: Iterable[tuple[int, int, str, float]]) -> bool:
-    """Whether the spans found in ``case.text`` are what its class expects."""
+def passed(case: SpecialCase, spans: Iterable[tuple[int, int, str, float]], detector: bool = False) -> bool:
+    """Whether the spans found in ``case.text`` are what its class expects. Through the detector
+    (``detector``), an unanchored term with no person in the request is dropped."""
     from proxy.detect.types import NEVER_EXTERNAL
 
     over = [(t, sc) for s, e, t, sc in spans if s < case.end and e > case.start]
-    if case.expected is None:
-        return not any(t in NEVER_EXTERNAL for s, e, t, _ in spans if s < case.end and e > case.start)
+    if case.expected is None or (detector and case.kind == "unanchored"):
+        return not any(t in NEVER_EXTERNAL for t, _ in over)
     if case.kind == "anchored":
         return any(t == case.category and sc >= ANCHORED_SCORE for t, sc in over)
     return any(t == case.category and sc == UNANCHORED_SCORE for t, sc in over)
 
 
-def special_report(analyze: Analyze, seed: int = 0, per_cell: int = 6) -> dict:
-    """Pass rates per class, per category x language, and the clean prompts with an anchored span."""
-    from proxy.detect.types import NEVER_EXTERNAL
-
+def _report(cases: list[SpecialCase], results: list[bool], clean: list[tuple[str, str]], flagged: list[tuple[str, str]], extra: dict | None = None) -> dict:
     cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
-    for case in generate(seed, per_cell):
-        ok = passed(case, analyze(case.text, case.language))
-        cell = cells[f"{case.category}/{case.language}"][case.kind]
-        cell[0] += ok
-        cell[1] += 1
-        by_kind[case.kind][0] += ok
-        by_kind[case.kind][1] += 1
+    for case, ok in zip(cases, results, strict=True):
+        for counter in (cells[f"{case.category}/{case.language}"][case.kind], by_kind[case.kind]):
+            counter[0] += ok
+            counter[1] += 1
         if not ok:
             failures.append((case.kind, case.language, case.category, case.text))
-    clean = clean_prompts()
-    flagged = [
-        (lang, text)
-        for lang, text in clean
-        if any(t in NEVER_EXTERNAL and sc >= ANCHORED_SCORE for _, _, t, sc in analyze(text, lang))
-    ]
     return {
         "by_kind": {k: round(v[0] / v[1], 4) for k, v in by_kind.items()},
         "cells": {c: {k: round(v[0] / v[1], 4) for k, v in kinds.items()} for c, kinds in sorted(cells.items())},
         "failures": failures,
         "clean_prompts": len(clean),
         "clean_flagged": flagged,
+        **(extra or {}),
     }
+
+
+def _anchored(spans: Spans) -> bool:
+    from proxy.detect.types import NEVER_EXTERNAL
+
+    return any(t in NEVER_EXTERNAL and sc >= ANCHORED_SCORE for _, _, t, sc in spans)
+
+
+def special_report(analyze: Analyze, seed: int = 0, per_cell: int = 6) -> dict:
+    """Recognizer level: pass rates per class and per category x language, and the clean
+    prompts that came out with an anchored span."""
+    cases = generate(seed, per_cell)
+    results = [passed(c, analyze(c.text, c.language)) for c in cases]
+    clean = clean_prompts()
+    flagged = [(lang, t) for lang, t in clean if _anchored(analyze(t, lang))]
+    return _report(cases, results, clean, flagged)
+
+
+async def special_report_async(detect: Detect, seed: int = 0, per_cell: int = 6) -> dict:
+    """Detector level (the hook for ``bench/detection.py``): every case as a one-text request
+    (unanchored terms must then be dropped), the unanchored ones again after a message naming a
+    person (they must then be kept: ``with_person``), and the clean prompts."""
+    from proxy.detect.types import NEVER_EXTERNAL
+
+    cases = generate(seed, per_cell)
+    results = [passed(c, (await detect([c.text]))[0], detector=True) for c in cases]
+    kept = [0, 0]
+    for c in cases:
+        if c.kind == "unanchored":
+            spans = (await detect([PERSON_FIRST[c.language], c.text]))[1]
+            kept[0] += any(t == c.category and s < c.end and e > c.start for s, e, t, _ in spans)
+            kept[1] += 1
+    clean = clean_prompts()
+    flagged = []
+    for lang, t in clean:
+        if any(tp in NEVER_EXTERNAL for _, _, tp, _ in (await detect([t]))[0]):
+            flagged.append((lang, t))
+    return _report(cases, results, clean, flagged, {"with_person": round(kept[0] / max(kept[1], 1), 4)})
 
 
 def recognizer_analyze() -> Analyze:
