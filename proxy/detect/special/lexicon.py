@@ -2,10 +2,13 @@
 
 Terms match on a folded copy of the text (accents stripped, curly apostrophes straightened, one
 character for one, so offsets stay those of the text): "diabete", "catolico" and "Grune" are found
-as typed. A match that carries accents must carry the right ones ("schwül" is not "schwul"). Each
-language's lexicon is its own terms, the English ones and the shared names (parties, unions,
-medicines); the English lexicon, which also serves texts of unsure language, carries every
-language's terms, those with accents found only when written with them.
+as typed. A match that carries accents must carry the right ones ("schwül" is not "schwul"). Every
+language's lexicon holds the terms of all languages and the shared names (parties, unions,
+medicines), since short texts are often taken for a neighbouring language: a form of another
+language is found only with its accents, and one marked as its language's own not at all. Anchors,
+topic and institution words are the language's own and English ones (plus the longer anchors of
+the other languages); cues and phrases the language's own and English ones (every language's
+in the English lexicon).
 """
 
 from __future__ import annotations
@@ -159,7 +162,9 @@ def _regexes(lines: list[str]) -> str:
 def lexicon(language: str) -> Lexicon:
     """The compiled lexicon of ``language`` (cached: compiled once per process)."""
     d = data()
-    langs = [language, "en", SHARED] if language != "en" else ["en", SHARED, *d["context"]]
+    # Every language's terms: a short text is often taken for a neighbouring language ("huella
+    # vocal" for Italian), and names travel. Foreign forms with accents are found only with them.
+    langs = [language, "en", SHARED, *d["context"]]
     ci: dict[str, Entry] = {}  # folded form -> entry
     cs: dict[str, Entry] = {}
     accented: set[str] = set()
@@ -183,7 +188,13 @@ def lexicon(language: str) -> Lexicon:
                 accented.add(match_key(form))
     ctx = d["context"]
     own_ctx = ctx[language]
-    anchor_langs = [x for x in ctx if x != "pl"] if language == "en" else [language, "en"]
+    # Anchors: the language's own and English ones, and the longer ones of the other languages
+    # (relation nouns and possessives such as "collègue", "compañera", "meine"; not their short
+    # pronouns, which are articles or prepositions elsewhere: "il", "su", "on").
+    anchors = ctx[language]["anchor"] + ctx["en"]["anchor"]
+    anchors += [w for x in ctx for w in ctx[x]["anchor"] if len(w) >= 5]
+    if language == "en":  # the fallback for texts of unsure language
+        anchors += [w for x in ctx if x != "pl" for w in ctx[x]["anchor"]]
     cue_langs = list(ctx) if language == "en" else [language, "en"]
     cats = sorted({c for x in cue_langs for c in ctx[x]["phrase"]})
     phrase_groups = []
@@ -204,7 +215,7 @@ def lexicon(language: str) -> Lexicon:
         ci=_index(ci, lower=True),
         cs=_index(cs, lower=False),
         accented=frozenset(accented),
-        anchor=_any([w for x in anchor_langs for w in ctx[x]["anchor"]]),
+        anchor=_any(anchors),
         topic_before=_any(own_ctx["topic_before"] + ctx["en"]["topic_before"]),
         topic_weak=_any(own_ctx["topic_weak"] + ctx["en"]["topic_weak"]),
         topic_after=_after(own_ctx["topic_after"] + ctx["en"]["topic_after"]),
