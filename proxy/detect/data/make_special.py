@@ -321,8 +321,12 @@ def match_key(form: str) -> str:
     return match_key(fold(form))
 
 
+_PAIR = re.compile(r'\[\n\s+("(?:[^"\\]|\\.)*"),\n\s+("(?:[^"\\]|\\.)*")\n\s+\]')
+
+
 def render(data: dict) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    """The JSON text, one [form, flags] pair per line (reviewable diffs)."""
+    return _PAIR.sub(r"[\1, \2]", json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
