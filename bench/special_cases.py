@@ -279,7 +279,7 @@ def recognizer_analyze() -> Analyze:
     recs = {r.supported_language: r for r in special_recognizers(LANGUAGES)}
 
     def analyze(text: str, lang: str) -> list[tuple[int, int, str, float]]:
-        return [(r.start, r.end, r.entity_type, r.score) for r in recs[lang].analyze(text, [])]
+        return [(r.start, r.end, r.entity_type, r.score) for r in recs[lang].analyze(text, [], None)]
 
     return analyze
 

@@ -296,10 +296,10 @@ def build(root: Path = ROOT) -> dict:
             old = bucket.get(form)
             # A form listed twice keeps its strongest reading: strong over weak, shared over local.
             bucket[form] = flags if old is None else "".join(sorted(set(old) & set(flags)))
-    for lang, excl in excluded.items():
-        for form in excl:
-            cat = owner.get(match_key(form), (None,))[0]
-            if cat is not None and form in terms.get(lang, {}).get(cat, {}):
+    for lang, excl_forms in excluded.items():
+        for form in excl_forms:
+            owned = owner.get(match_key(form))
+            if owned is not None and form in terms.get(lang, {}).get(owned[0], {}):
                 raise BuildError(f"{lang}: {form!r} is both a term and an exclusion")
     context = {lang: context_file(root / "context" / f"{lang}.txt", lang, root) for lang in LANGS}
     return {

@@ -64,7 +64,7 @@ class SpecialCategoryRecognizer(OwnRecognizer):
 
     def __init__(self, language: str) -> None:
         super().__init__("POLITICAL_OPINION", language, f"Special_{language}")
-        self.supported_entities = sorted(NEVER_EXTERNAL)
+        self.supported_entities = sorted(NEVER_EXTERNAL)  # one recognizer, every category
         self.lex: Lexicon = lexicon(language)
 
     def analyze(
@@ -141,7 +141,7 @@ class SpecialCategoryRecognizer(OwnRecognizer):
         return match_key(text[start:end].replace("’", "'")) in self.lex.accented
 
     def _phrase_hits(self, text: str) -> list[_Hit]:
-        out = []
+        out: list[_Hit] = []
         if self.lex.phrases is None:
             return out
         for m in self.lex.phrases.finditer(text):
