@@ -274,12 +274,12 @@ async def special_report_async(detect: Detect, seed: int = 0, per_cell: int = 6)
 
 def recognizer_analyze() -> Analyze:
     """The special-category recognizers alone, for the text's given language (no NER, no engine)."""
-    from proxy.detect.special import special_recognizers
+    from proxy.detect.special import SpecialCategoryRecognizer
 
-    recs = {r.supported_language: r for r in special_recognizers(LANGUAGES)}
+    recs = {lang: SpecialCategoryRecognizer(lang) for lang in LANGUAGES}
 
     def analyze(text: str, lang: str) -> list[tuple[int, int, str, float]]:
-        return [(r.start, r.end, r.entity_type, r.score) for r in recs[lang].analyze(text, [], None)]
+        return [(r.start, r.end, r.entity_type, r.score) for r in recs[lang].analyze(text, [])]
 
     return analyze
 
