@@ -20,10 +20,14 @@ SPECIAL_CATEGORIES: frozenset[str] = frozenset(
         "BIOMETRIC_DATA",
     }
 )
+# GDPR Art. 10: personal data relating to criminal convictions and offences (and related security
+# measures); like Art. 9 data, it never leaves for an external provider.
+CRIMINAL_DATA: frozenset[str] = frozenset({"CRIMINAL_OFFENCE"})
+NEVER_EXTERNAL: frozenset[str] = SPECIAL_CATEGORIES | CRIMINAL_DATA
 
 
 # Every entity type the detector emits (policy input, metric labels, audit counts).
-ENTITY_TYPES: frozenset[str] = SPECIAL_CATEGORIES | frozenset(
+ENTITY_TYPES: frozenset[str] = NEVER_EXTERNAL | frozenset(
     {
         "PERSON",
         "EMAIL_ADDRESS",

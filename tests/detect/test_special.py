@@ -1,4 +1,4 @@
-"""Art. 9 special categories in English, French and German: said of a person, not of a topic."""
+"""Art. 9 and Art. 10 data through the detector: said of a person, not of a topic."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from proxy.detect.types import SPECIAL_CATEGORIES
+from proxy.detect.types import NEVER_EXTERNAL, SPECIAL_CATEGORIES
 from tests.detect.conftest import found
 
 FLAGGED = [
@@ -40,6 +40,16 @@ FLAGGED = [
     ("Jestem w ciąży, jak powiedzieć o tym szefowi?", "HEALTH_DATA"),
     ("As a Muslim, I need a quiet room to pray at work.", "RELIGIOUS_BELIEF"),
     ("Our employee Tom is a member of Unite.", "TRADE_UNION_MEMBERSHIP"),
+    ("Mijn collega is een praktiserend moslim en bidt vijf keer per dag.", "RELIGIOUS_BELIEF"),
+    ("Mi vecina es evangélica y va al culto cada domingo con su familia.", "RELIGIOUS_BELIEF"),
+    ("Il mio vicino vota Fratelli d'Italia da anni.", "POLITICAL_OPINION"),
+    ("A minha mãe é filiada no sindicato e vota no Chega.", "POLITICAL_OPINION"),
+    ("Mój ojciec głosuje na PiS od zawsze.", "POLITICAL_OPINION"),
+    ("The new candidate is Black British and lives in Leeds.", "ETHNIC_ORIGIN"),
+    ("Unser Mieter ist vorbestraft, er saß wegen Betrugs im Gefängnis.", "CRIMINAL_OFFENCE"),
+    ("Mi cuñado tiene antecedentes penales por un robo.", "CRIMINAL_OFFENCE"),
+    ("Mijn zwager heeft een strafblad.", "CRIMINAL_OFFENCE"),
+    ("Il a un casier judiciaire chargé.", "CRIMINAL_OFFENCE"),
 ]
 
 NOT_FLAGGED = [
@@ -63,13 +73,17 @@ NOT_FLAGGED = [
     "My presentation covers depression statistics in Europe.",
     "Help me plan our Pride month event for LGBTQ+ employees.",
     "Our HR policy on sick leave needs updating for 2025.",
+    "Schrijf een artikel over de geschiedenis van de vakbonden in Nederland.",
+    "Escribe un resumen sobre la historia del PSOE.",
+    "Mi serve un piano di marketing per il nuovo prodotto.",
+    "New hires are on probation for six months; draft the onboarding email.",
 ]
 
 
 def test_types_are_the_contract() -> None:
-    from proxy.detect.special import TERMS
+    from proxy.detect.special.lexicon import data
 
-    assert set(TERMS) == SPECIAL_CATEGORIES
+    assert {c for cats in data()["terms"].values() for c in cats} == NEVER_EXTERNAL
 
 
 @pytest.mark.parametrize(("text", "category"), FLAGGED)
