@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import detection_classes  # noqa: E402
 import presidio_eval  # noqa: E402
+from special_cases import special_report_async  # noqa: E402
 
 from proxy.config import TenantConfig, load_settings  # noqa: E402
 from proxy.detect.detector import PresidioDetector  # noqa: E402
@@ -671,6 +672,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     results["classes"] = await class_cases(args, ours, tenant, peer)
     results["clean_prompts"] = await clean_share(args, ours, tenant, peer)
+
+    async def spans(texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        return [[(s.start, s.end, s.entity_type, s.score) for s in found]
+                for found in await ours.detect(texts, tenant)]
+
+    # Special categories and Art. 10 data, per category x language (bench/special_cases.py).
+    results["special"] = await special_report_async(spans)
     if args.pe_sentences:
         results["presidio_evaluator"] = await presidio_sentences(args, ours, tenant, peer)
     kb = ((MESSAGE_70 + " ") * 3)[:1024]
@@ -812,6 +820,13 @@ def print_issue12(res: dict[str, Any]) -> None:
         print(
             f"{key:<44} {a['n']:>4}  {a['recall']:>7.3f} {a['protected']:>6.3f} | "
             f"{b['recall']:>10.3f} {b['protected']:>6.3f}"
+        )
+    sp = res.get("special")
+    if sp:
+        print(
+            f"\nspecial categories and Art. 10, every category x language: pass rate by kind "
+            f"{sp['by_kind']}; unanchored kept after a named person {sp['with_person']:.3f}; "
+            f"clean prompts flagged {len(sp['clean_flagged'])} of {sp['clean_prompts']}"
         )
     c = res["clean_prompts"]
     print(

@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from proxy.detect.special import ANCHORED_SCORE, UNANCHORED_SCORE  # noqa: E402
-from proxy.detect.special.lexicon import SHARED, data  # noqa: E402
+from proxy.detect.recognizers.special import ANCHORED_SCORE, UNANCHORED_SCORE  # noqa: E402
+from proxy.detect.recognizers.special.lexicon import SHARED, data  # noqa: E402
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pl", "pt")
 KINDS = ("anchored", "unanchored", "topic", "institution")
@@ -274,7 +274,7 @@ async def special_report_async(detect: Detect, seed: int = 0, per_cell: int = 6)
 
 def recognizer_analyze() -> Analyze:
     """The special-category recognizers alone, for the text's given language (no NER, no engine)."""
-    from proxy.detect.special import SpecialCategoryRecognizer
+    from proxy.detect.recognizers.special import SpecialCategoryRecognizer
 
     recs = {lang: SpecialCategoryRecognizer(lang) for lang in LANGUAGES}
 

@@ -30,7 +30,7 @@ from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import build_registry
 from proxy.detect.recognizers.context import WindowContextEnhancer
 from proxy.detect.recognizers.locations import place_cue
-from proxy.detect.types import SPECIAL_CATEGORIES
+from proxy.detect.types import NEVER_EXTERNAL
 
 NER_COMPONENTS = {"ner", "transformer"}
 
@@ -156,4 +156,4 @@ class Engine:
 
 def _personal(entity_type: str) -> bool:
     """A span of this type makes the places of its text someone's."""
-    return entity_type not in SPECIAL_CATEGORIES and entity_type != "LOCATION"
+    return entity_type not in NEVER_EXTERNAL and entity_type != "LOCATION"

@@ -16,13 +16,9 @@ import re
 from collections.abc import Sequence
 
 from proxy.detect.recognizers.names import ambiguous_name, common_word
-from proxy.detect.types import SPECIAL_CATEGORIES, Span
+from proxy.detect.recognizers.special import UNANCHORED_SCORE
+from proxy.detect.types import NEVER_EXTERNAL, Span
 
-# The contract with proxy.detect.special: an unanchored category term scores exactly this; Art. 10
-# data is CRIMINAL_OFFENCE. (proxy.detect.special and proxy.detect.types export both as
-# UNANCHORED_SCORE and NEVER_EXTERNAL.)
-UNANCHORED_SCORE = 0.3
-NEVER_EXTERNAL = SPECIAL_CATEGORIES | frozenset({"CRIMINAL_OFFENCE"})
 ANCHORED_BY_REQUEST = 0.6
 COREFERENCE_SCORE = 0.85
 # Types that do not make a request about someone on their own.

@@ -81,7 +81,7 @@ NOT_FLAGGED = [
 
 
 def test_types_are_the_contract() -> None:
-    from proxy.detect.special.lexicon import data
+    from proxy.detect.recognizers.special.lexicon import data
 
     assert {c for cats in data()["terms"].values() for c in cats} == NEVER_EXTERNAL
 

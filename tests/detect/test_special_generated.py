@@ -15,13 +15,13 @@ import pytest
 
 from bench.special_cases import KINDS, LANGUAGES, clean_prompts, generate, passed
 from proxy.detect.data import make_special
-from proxy.detect.special import (
+from proxy.detect.recognizers.special import (
     ANCHORED_SCORE,
     UNANCHORED_SCORE,
     SpecialCategoryRecognizer,
     special_recognizers,
 )
-from proxy.detect.special.lexicon import data
+from proxy.detect.recognizers.special.lexicon import data
 from proxy.detect.types import CRIMINAL_DATA, ENTITY_TYPES, NEVER_EXTERNAL, SPECIAL_CATEGORIES
 
 CASES = generate(seed=0, per_cell=6)

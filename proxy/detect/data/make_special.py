@@ -1,4 +1,5 @@
-"""Rebuild ``special.json`` (the runtime lexicons of ``proxy.detect.special``) from ``special/``.
+"""Rebuild ``special.json`` (the runtime lexicons of ``proxy.detect.recognizers.special``) from
+``special/``.
 
 Run by hand after editing a list: ``python -m proxy.detect.data.make_special`` (``--check`` only
 compares; the tests run that comparison, so a hand-edited ``special.json`` fails them).
@@ -43,6 +44,7 @@ import re
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent / "special"
 OUT = Path(__file__).resolve().parent / "special.json"
@@ -196,7 +198,7 @@ def parse_forms(text: str, lang: str, where: str, strict: bool = True) -> list[t
 
 def terms_file(
     path: Path, lang: str, medications: bool = False, root: Path = ROOT
-) -> tuple[list, list]:
+) -> tuple[list[Any], list[Any]]:
     """The (form, flags) of a term file and its exclusions. In a country file (parties, unions) a
     name of several words is case-sensitive: "Die Linke", "Tea Party", "Se Acabó La Fiesta" are
     names only when written as names."""
@@ -228,10 +230,10 @@ def terms_file(
     return terms, excluded
 
 
-def context_file(path: Path, lang: str, root: Path = ROOT) -> dict:
+def context_file(path: Path, lang: str, root: Path = ROOT) -> dict[str, Any]:
     _, lines = read(path, root)
     rel = path.relative_to(root).as_posix()
-    ctx: dict = {s: [] for s in WORD_SECTIONS} | {s: {} for s in REGEX_SECTIONS}
+    ctx: dict[str, Any] = {s: [] for s in WORD_SECTIONS} | {s: {} for s in REGEX_SECTIONS}
     section: tuple[str, str | None] | None = None
     for no, line in lines:
         where = f"{rel}:{no}"
@@ -264,7 +266,7 @@ def context_file(path: Path, lang: str, root: Path = ROOT) -> dict:
     return ctx
 
 
-def build(root: Path = ROOT) -> dict:
+def build(root: Path = ROOT) -> dict[str, Any]:
     """The runtime data as one JSON-ready dict (deterministic: sorted everywhere)."""
     sources: dict[str, dict[str, str]] = {}
     terms: dict[str, dict[str, dict[str, str]]] = {}
@@ -316,7 +318,7 @@ def build(root: Path = ROOT) -> dict:
 
 def match_key(form: str) -> str:
     """What the recognizer tells forms apart by: their folded words, lower case."""
-    from proxy.detect.special.lexicon import fold, match_key
+    from proxy.detect.recognizers.special.lexicon import fold, match_key
 
     return match_key(fold(form))
 
@@ -324,7 +326,7 @@ def match_key(form: str) -> str:
 _PAIR = re.compile(r'\[\n\s+("(?:[^"\\]|\\.)*"),\n\s+("(?:[^"\\]|\\.)*")\n\s+\]')
 
 
-def render(data: dict) -> str:
+def render(data: dict[str, Any]) -> str:
     """The JSON text, one [form, flags] pair per line (reviewable diffs)."""
     return _PAIR.sub(r"[\1, \2]", json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
 

@@ -6,8 +6,8 @@ Presidio ``EntityRecognizer``, usually a ``PatternRecognizer`` with context word
 that module's table under ``tests/detect/recognizers/``, and add one line here (and its entity
 type to ``proxy.detect.types.ENTITY_TYPES`` if it is a new one).
 
-The special categories (``proxy.detect.special``) register beside them; they are exempt from the
-score threshold (their weak, unanchored results are weighed for the whole request by
+The special categories (``proxy.detect.recognizers.special``) register beside them; they are
+exempt from the score threshold (their weak, unanchored results are weighed for the whole request by
 ``proxy.detect.request``).
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from presidio_analyzer import EntityRecognizer, RecognizerRegistry
 
 from proxy.detect.recognizers import addresses, dates, identifiers, locations, names, phones
-from proxy.detect.special import special_recognizers
+from proxy.detect.recognizers.special import special_recognizers
 
 RecognizerFactory = Callable[[str], EntityRecognizer]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from presidio_analyzer import EntityRecognizer
 
-from proxy.detect.special.recognizer import (
+from proxy.detect.recognizers.special.recognizer import (
     ANCHORED_SCORE,
     UNANCHORED_SCORE,
     SpecialCategoryRecognizer,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from proxy.detect.base import OwnRecognizer
-from proxy.detect.names import lexicon as name_lexicon
-from proxy.detect.special.lexicon import (
+from proxy.detect.recognizers.base import OwnRecognizer
+from proxy.detect.recognizers.names import lexicon as name_lexicon
+from proxy.detect.recognizers.special.lexicon import (
     GAP,
     TOKEN,
     Entry,
@@ -122,7 +123,9 @@ class SpecialCategoryRecognizer(OwnRecognizer):
             i += n
         return out
 
-    def _fits(self, text: str, toks: list, i: int, form: tuple[str, ...], index: Index) -> bool:
+    def _fits(
+        self, text: str, toks: list[Any], i: int, form: tuple[str, ...], index: Index
+    ) -> bool:
         if i + len(form) > len(toks):
             return False
         lower = index is self.lex.ci

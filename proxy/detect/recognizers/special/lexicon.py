@@ -19,8 +19,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "special.json"
+DATA = Path(__file__).resolve().parents[2] / "data" / "special.json"
 SHARED = "*"
 TOKEN = re.compile(r"\w+(?:['.&+]\w+)*")
 GAP = re.compile(r"['’.]?[\s\-/–]+")  # between two words of one form
@@ -78,8 +79,9 @@ class Lexicon:
 
 
 @cache
-def data() -> dict:
-    return json.loads(DATA.read_text(encoding="utf-8"))
+def data() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
+    return loaded
 
 
 _WORD = r"[^\W\d_][\w'’-]*"
