@@ -90,7 +90,12 @@ class Phone(OwnRecognizer):
                 and not _NANP_DOTTED.fullmatch(raw)
             ):
                 continue  # versions, IP addresses
-            if near(text, start, end, NOT_PHONE, 30, 0) or near(text, start, end, _PASSPORT, 30, 0):
+            # "Invoice 781-618-4959", "card 4111 ...": a word before names another number. A
+            # number written with its "+" country code is a phone whatever stands before it
+            # ("Contact card of ..., +31 6 12341601").
+            if not raw.startswith("+") and (
+                near(text, start, end, NOT_PHONE, 30, 0) or near(text, start, end, _PASSPORT, 30, 0)
+            ):
                 continue
             ctx = near(text, start, end, PHONE_CONTEXT, 60, 0) or bool(_AFTER.match(text[end:]))
             score = self._score(raw, digits, ctx)

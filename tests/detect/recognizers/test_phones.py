@@ -22,6 +22,8 @@ DETECTED = [
     ("Tel +49 (0) 30 901820", "PHONE_NUMBER", "+49 (0) 30 901820"),
     ("439 4166 (mobile)", "PHONE_NUMBER", "439 4166"),
     ("ring +31442-425014 later", "PHONE_NUMBER", "+31442-425014"),
+    ("Contact card of x@example.org, +31 6 12341601", "PHONE_NUMBER", "+31 6 12341601"),
+    ("Order 4711 for Anna, tel. +49 30 901820", "PHONE_NUMBER", "+49 30 901820"),
 ]
 
 NOT_DETECTED = [
