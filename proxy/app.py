@@ -17,6 +17,7 @@ from proxy.api.handlers import STATE
 from proxy.audit.types import AuditLog
 from proxy.config import Settings, TenantConfig, hash_key
 from proxy.context import RequestContext
+from proxy.decide.facts import provider_region
 from proxy.decide.types import PolicyEngine
 from proxy.detect.types import Detector
 from proxy.errors import ErrorCode, ProxyError, error_body
@@ -95,6 +96,19 @@ class AppState:
 
         self._spawn(append())
 
+    def record_policy_reload(self, event: dict[str, Any]) -> None:
+        """Audit a policy reload (``policy.reload``: ok, or failed with the revision kept)."""
+        rec = {**event,
+               "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+        async def append() -> None:
+            try:
+                await self.audit_log.append(rec)
+            except Exception as e:
+                log.error("audit of a policy reload failed", extra={"error": type(e).__name__})
+
+        self._spawn(append())
+
     async def drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -155,14 +169,7 @@ def build_backends(settings: Settings) -> pipeline.Backends:
 
 
 def _provider_region(settings: Settings) -> str:
-    import json
-
-    data = settings.policy.path / "data.json"
-    try:
-        providers = json.loads(data.read_text()).get("providers", {})
-        return str(providers.get(settings.external.name, {}).get("region", "unknown"))
-    except (OSError, ValueError, AttributeError):
-        return "unknown"
+    return provider_region(settings)
 
 
 def create_app(
@@ -224,6 +231,9 @@ async def _lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
             await comp.start()
         state.stages = pipeline.default_stages(s, state.detector, state.engine,
                                                state.audit_log, state.backends, key)
+        listeners = getattr(state.engine, "reload_listeners", None)
+        if listeners is not None:  # policy reloads, failed ones first of all, are audited
+            listeners.append(state.record_policy_reload)
         if state.backends.external is None:
             log.warning("no external provider key configured: every request is served by the "
                         "local model (set OPENAI_API_KEY or external.api_key to enable the "
@@ -262,8 +272,10 @@ async def readyz(request: web.Request) -> web.Response:
             ok = False
         checks["local_model"] = ok
     ok = all(checks.values())
-    return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
-                             status=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
+    if hasattr(state.engine, "status"):  # the policy revision deciding, a failed reload
+        body["policy"] = state.engine.status()
+    return web.json_response(body, status=200 if ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ from proxy import pipeline
 from proxy.api.extract import CHAT, COMPLETIONS, EMBEDDINGS
 from proxy.config import TenantConfig
 from proxy.context import RequestContext
+from proxy.decide.request import request_purpose
 from proxy.errors import ErrorCode, ProxyError, error_body
 from proxy.logs import request_id
 from proxy.metrics import REQUEST_SECONDS, REQUESTS, STREAM_HELD_CHARS
@@ -82,7 +83,8 @@ def make_handler(endpoint: str):  # type: ignore[no-untyped-def]
         tenant, principal = authenticate(state, request)
         body = await read_body(request)
         ctx = RequestContext(request_id=uuid.uuid4().hex, endpoint=endpoint, body=body,
-                             tenant=tenant, principal=principal)
+                             tenant=tenant, principal=principal,
+                             purpose=request_purpose(request.headers))
         request_id.set(ctx.request_id)
         try:
             await pipeline.run(state.stages, ctx)
