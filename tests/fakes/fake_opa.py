@@ -211,7 +211,7 @@ class FakeOPA:
             "params": {k: request.query.getall(k) for k in request.query},
             "headers": {k: request.headers.getall(k) for k in request.headers},
         }
-        if request.can_read_body and request.content_type == "application/json":
+        if request.body_exists and request.content_type == "application/json":
             auth_input["body"] = await request.json()
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer":
@@ -254,7 +254,7 @@ class FakeOPA:
             )
         if self.mode in ("undefined", "loading"):
             return web.json_response({})
-        body = await request.json() if request.method == "POST" and request.can_read_body else {}
+        body = await request.json() if request.method == "POST" and request.body_exists else {}
         found, value = self.evaluate(path, body.get("input"))
         return web.json_response({"result": value} if found else {})
 
