@@ -35,6 +35,7 @@ HDR_ROUTE = "x-privacy-proxy-route"
 HDR_DECISION = "x-privacy-proxy-decision-id"
 HDR_MODEL = "x-privacy-proxy-model"
 HDR_TIMING = "x-privacy-proxy-timing"
+HDR_REASONS = "x-privacy-proxy-reasons"
 
 
 def authenticate(state: AppState, request: web.Request) -> tuple[TenantConfig, str]:
@@ -72,6 +73,8 @@ def _headers(ctx: RequestContext) -> dict[str, str]:
     if ctx.denial is not None:
         route = "deny"
     h = {HDR_DECISION: ctx.request_id, HDR_ROUTE: route, HDR_TIMING: ctx.timing_header()}
+    if ctx.decision is not None:  # the policy's stable reason codes, never content
+        h[HDR_REASONS] = ",".join(r.code for r in ctx.decision.reasons)
     if ctx.backend is not None and ctx.denial is None:
         h[HDR_MODEL] = ctx.backend.served_model(ctx.model_requested)
     return h
