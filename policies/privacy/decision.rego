@@ -3,7 +3,7 @@
 # description: >-
 #   May this request leave, and in what form? The input document is described in
 #   proxy/decide/types.py; the facts about regions, providers and tenants live in
-#   policies/data.json; regions, the EEA and adequacy as tables in privacy/transfer.rego.
+#   policies/data.json; the GDPR Chapter V facts of a request in privacy/transfer.rego.
 #   Decisions depend on entity types, never on their counts or scores (the proxy caches decisions
 #   per entity-type set).
 package privacy.decision
@@ -124,61 +124,6 @@ provider_allowed if is_null(tenant_data.allowed_providers)
 
 provider_allowed if input.destinations.external.provider in tenant_data.allowed_providers
 
-# GDPR Chapter V: regions, the provider, the transfer.
-
-tenant_region := transfer.region(input.tenant.region)
-
-local_region := transfer.region(input.destinations.local.region)
-
-# The transfer rules protect an EU/EEA tenant's data subjects, and, the most protective reading,
-# those of a tenant whose region is not recognised.
-gdpr_tenant if tenant_region in transfer.eea
-
-gdpr_tenant if not tenant_region
-
-provider := data.privacy.providers[input.destinations.external.provider]
-
-# The provider's processing regions, normalised; undefined when none is recorded (no list, an
-# empty list) or when any of them is not recognised.
-provider_regions := codes if {
-	is_array(provider.regions)
-	count(provider.regions) > 0
-	codes := [code | some r in provider.regions; code := transfer.region(r)]
-	count(codes) == count(provider.regions)
-}
-
-third_countries := {code | some code in provider_regions; not code in transfer.eea}
-
-transfer_needed if {
-	gdpr_tenant
-	count(third_countries) > 0
-}
-
-mechanism := provider.transfer_mechanism if data.privacy.transfer_mechanisms[provider.transfer_mechanism]
-
-certified if provider.dpf_certified == true
-
-# The third countries the recorded tool covers (a transfer to any other is refused): contractual tools cover any; an adequacy decision
-# covers the countries it names, one limited to certified organisations (the EU-US Data Privacy
-# Framework) only for a provider recorded as certified, and "dpf" only for such a provider.
-covered contains code if {
-	mechanism in transfer.contractual
-	some code in third_countries
-}
-
-covered contains code if {
-	mechanism == "adequacy"
-	some code in third_countries
-	code in transfer.adequate
-}
-
-covered contains code if {
-	mechanism in {"adequacy", "dpf"}
-	certified
-	some code in third_countries
-	code in transfer.adequate_if_certified
-}
-
 # Why this request must stay local: its data...
 
 keep_local contains "special_category" if count(special_types) > 0
@@ -194,26 +139,25 @@ keep_local contains "tenant_personal_data_local" if {
 
 keep_local contains "tenant_region_unrecognised" if {
 	personal
-	not tenant_region
+	not transfer.tenant_region
 }
 
 keep_local contains "provider_unknown" if {
 	personal
-	not provider_regions
+	not transfer.provider_regions
 }
 
 keep_local contains "transfer_mechanism_missing" if {
 	personal
-	transfer_needed
-	not mechanism
+	transfer.transfer_needed
+	not transfer.mechanism
 }
 
 keep_local contains "transfer_mechanism_invalid" if {
 	personal
-	transfer_needed
-	mechanism
-	some code in third_countries
-	not code in covered
+	transfer.transfer_needed
+	transfer.mechanism
+	transfer.uncovered
 }
 
 keep_local contains "purpose_not_allowed" if {
@@ -236,20 +180,16 @@ local_problems contains "local_unavailable" if not input.destinations.local.avai
 
 local_problems contains "local_region_not_adequate" if {
 	local_needs_safe_haven
-	not local_safe_haven
+	not transfer.local_safe_haven
 }
 
-# (Not `not local_region in ...`: OPA leaves that undefined, not true, when the region is not
-# recognised.)
-local_safe_haven if local_region in transfer.safe_havens
-
 local_needs_safe_haven if {
-	gdpr_tenant
+	transfer.gdpr_applies
 	personal
 }
 
 local_needs_safe_haven if {
-	gdpr_tenant
+	transfer.gdpr_applies
 	tenant_strict
 }
 
@@ -260,21 +200,21 @@ external_transform := tenant_data.external_transform if tenant_data.external_tra
 
 transform_reason := {"pseudonymize": "personal_data_pseudonymized", "redact": "personal_data_redacted"}
 
-transfer_used := mechanism if {
-	transfer_needed
+transfer_used := transfer.mechanism if {
+	transfer.transfer_needed
 } else := null
 
-transfer_reasons := [{"code": concat("", ["transfer_", mechanism]), "text": text}] if {
-	transfer_needed
+transfer_reasons := [{"code": concat("", ["transfer_", transfer.mechanism]), "text": text}] if {
+	transfer.transfer_needed
 	text := sprintf(
 		"Leaves the EU/EEA for %s under %s.",
-		[provider.name, data.privacy.transfer_mechanisms[mechanism]],
+		[transfer.provider.name, data.privacy.transfer_mechanisms[transfer.mechanism]],
 	)
 } else := []
 
 # The provider's regions as the policy read them: the audit record names them.
-destination := {"provider_regions": provider_regions} if {
-	provider_regions
+destination := {"provider_regions": transfer.provider_regions} if {
+	transfer.provider_regions
 } else := {"provider_regions": []}
 
 decision(route, transform, entities, codes) := {

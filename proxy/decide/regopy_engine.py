@@ -103,3 +103,5 @@ class RegopyEngine(BaseEngine):
             return first_value(self._rego.query_bundle(self._bundle))
         except RegoError as e:
             raise PolicyError("policy_eval_error", rego_error(e)) from e
+        except ValueError as e:  # rego-cpp answered something that is not JSON
+            raise PolicyError("policy_eval_error", "rego-cpp returned an unreadable result") from e

@@ -234,6 +234,8 @@ def _outcome(engine: Any, doc: Any) -> tuple[str, Any]:
         return "ok", engine.evaluate(doc)
     except PolicyError as e:
         return "error", e.code
+    except Exception as e:  # an engine failing otherwise is a finding, not a crash of the run
+        return "exception", type(e).__name__
 
 
 async def run(n: int, seed: int) -> dict[str, Any]:

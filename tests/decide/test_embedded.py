@@ -334,6 +334,22 @@ async def test_bad_decisions_raise(
     assert e.value.code == code
 
 
+async def test_odd_strings_in_the_input_fail_closed(
+    tmp_path: Path, engine_cls: type[BaseEngine]
+) -> None:
+    """A value regopy's upper() mangles (a backslash) makes it answer something that is not JSON;
+    OPA answers it back. Either way the proxy gets a PolicyError, never a stray exception."""
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "decision.rego").write_text(
+        "package privacy.decision\n\nresult := upper(input.tenant.id)\n"
+    )
+    engine = engine_cls(policy_config(tmp_path))
+    await engine.start()
+    with pytest.raises(PolicyError) as e:
+        await engine.decide(make_input(tenant={"id": "\\B"}))
+    assert e.value.code in ("policy_eval_error", "policy_malformed")
+
+
 async def test_cache_reuses_decisions_per_entity_set_and_forgets_on_new_revision(
     policy_dir: Path,
     engine_cls: type[BaseEngine],

@@ -66,10 +66,11 @@ def test_entry_point_has_metadata() -> None:
 
 
 def test_tests_are_named_after_a_rule_of_their_package() -> None:
-    """Each test is test_<rule>_<case>: it names the rule (or function) it is about."""
+    """Each test is test_<rule>_<case>: it names the rule (or function) it is about, or "data"
+    for a check of the data the rules read."""
     for file, _, rule in TESTS:
         module = (POLICIES / file.removesuffix("_test.rego")).with_suffix(".rego").read_text()
-        rules = set(re.findall(r"^(?:default )?([a-z_][a-z0-9_]*)\b", module, re.M))
+        rules = set(re.findall(r"^(?:default )?([a-z_][a-z0-9_]*)\b", module, re.M)) | {"data"}
         assert any(rule.startswith(f"test_{r}_") for r in rules), f"{file}: {rule}"
 
 
@@ -90,10 +91,10 @@ def test_criminal_offence_data_matches_detection() -> None:
     assert set(DATA["criminal_offence_data"]) == CRIMINAL_DATA
 
 
-def test_countries_are_iso_3166() -> None:
-    assert DATA["regions"]["countries"] == {
-        c.alpha2: c.name for c in iso3166.countries_by_alpha2.values()
-    }
+def test_region_codes_are_iso_3166_and_the_areas() -> None:
+    codes = dict(DATA["regions"]["codes"])
+    assert (codes.pop("EU"), codes.pop("EEA")) == ("European Union", "European Economic Area")
+    assert codes == {c.alpha2: c.name for c in iso3166.countries_by_alpha2.values()}
 
 
 def test_eea_is_the_member_states_iceland_liechtenstein_norway() -> None:
