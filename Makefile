@@ -23,11 +23,12 @@ setup: $(STAMP) $(MODEL) sysdeps llama-check
 
 # llama-cpp-python builds from source (about ten minutes on two cores); pip's wheel cache keeps
 # the build, so later set-ups reuse it.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/opa.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) \
 	  $(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python --require-hashes -r requirements/opa.txt
 	touch $@
 
 # The local model must run here: a llama-cpp-python build that cannot (one made for another CPU,

@@ -91,6 +91,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             await comp.start()
         state.pipeline = default_pipeline(Components(
             s, state.detector, state.engine, state.audit_log, state.backends, key))
+        listeners = getattr(state.engine, "reload_listeners", None)
+        if listeners is not None:  # policy reloads, failed ones first of all, are audited
+            listeners.append(state.record_policy_reload)
         if state.backends.external is None:
             log.warning("no external provider key configured: every request is served by the "
                         "local model (set OPENAI_API_KEY or external.api_key to enable the "
@@ -103,6 +106,7 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         if state.pipeline is not None:
             await state.pipeline.drain()
+        await state.drain()
         for comp in reversed(started):
             try:
                 await comp.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,71 @@ class ServerConfig(_Strict):
     log_level: str = Field("INFO", description="Python logging level.")
 
 
+# Regions are ISO 3166-1 alpha-2 country codes, or EU / EEA for the whole area.
+AREAS = ("EU", "EEA")
+REGION_RULE = (
+    "is not an ISO 3166-1 alpha-2 country code, EU or EEA (any letter case); map cloud region "
+    "names to a code under regions.aliases"
+)
+_REGION_HINTS = {"UK": "GB", "EL": "GR"}  # EU shorthands that are not the ISO codes
+
+
+def region_code(value: Any) -> str | None:
+    """The normalised region (``"de"`` -> ``"DE"``, ``"eu"`` -> ``"EU"``), or None."""
+    import iso3166
+
+    if not isinstance(value, str):
+        return None
+    code = value.strip().upper()
+    if code in AREAS or code in iso3166.countries_by_alpha2:
+        return code
+    return None
+
+
+def _region_error(where: str, value: str) -> str:
+    hint = _REGION_HINTS.get(value.strip().upper())
+    extra = f" (the ISO code is {hint})" if hint else ""
+    return f"{where}: {value!r} {REGION_RULE}{extra}"
+
+
+# A processing purpose: words, not values (no "@"), matched case- and space-insensitively.
+PURPOSE_RULE = (
+    "a purpose is 1-100 characters: letters, digits, spaces and _ . : / ( ) & , ' - "
+    "(starting with a letter or digit)"
+)
+_PURPOSE = re.compile(r"^[^\W_][\w .:/()&,'-]{0,99}$")
+
+
+def purpose_key(value: Any) -> str | None:
+    """The normalised purpose used for matching (spaces collapsed, case folded), or None."""
+    if not isinstance(value, str):
+        return None
+    key = " ".join(value.split()).casefold()
+    return key if _PURPOSE.match(key) else None
+
+
+class RegionsConfig(_Strict):
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Cloud region names (any letter case) -> ISO 3166-1 code, EU or EEA, e.g. "
+        "{eu-west-1: IE, westeurope: NL}. Only names listed here are accepted besides codes.",
+    )
+
+    @field_validator("aliases")
+    @classmethod
+    def _targets(cls, v: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for name, target in v.items():
+            code = region_code(target)
+            if code is None:
+                raise ValueError(_region_error(f"regions.aliases.{name}", target))
+            out[name.strip().casefold()] = code
+        return out
+
+    def resolve(self, value: str) -> str | None:
+        return region_code(value) or self.aliases.get(value.strip().casefold())
+
+
 class CorrectionsConfig(_Strict):
     """Per-tenant detection corrections (see proxy.detect)."""
 
@@ -60,19 +126,44 @@ class CorrectionsConfig(_Strict):
 
 
 class TenantConfig(_Strict):
+    """A tenant. ``region`` is checked (ISO 3166-1, EU or EEA; cloud names through
+    ``regions.aliases``) and normalised when the whole configuration loads."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$", description="Stable tenant id.")
     api_key_sha256: list[str] = Field(
         default_factory=list,
         description="SHA-256 hex digests of the tenant's proxy API keys "
         "(`privacy-proxy keys hash KEY`). Keys themselves are never stored.",
     )
-    region: str = Field("EU", description="Where the tenant's data subjects' data must stay.")
+    region: str = Field(
+        "EU",
+        description="Where the tenant's data subjects are: an ISO 3166-1 alpha-2 country code, "
+        "EU or EEA (any letter case), or a name mapped in regions.aliases.",
+    )
     allow_external: bool = Field(True, description="May requests leave for external providers.")
-    strict: bool = Field(False, description="Keep every request with personal data local.")
+    strict: bool = Field(
+        False,
+        description="Every request stays on the local model, whatever detection finds (clean "
+        "requests too).",
+    )
+    personal_data_local: bool = Field(
+        False,
+        description="Requests with detected personal data stay on the local model; requests "
+        "without any may leave.",
+    )
     allowed_models: list[str] | None = Field(
         None, description="Models this tenant may request (None: any)."
     )
-    purpose: str = Field("general", description="Processing purpose, reported under Art. 30.")
+    purpose: str = Field(
+        "general",
+        description="Processing purpose of a request that names none, reported under Art. 30.",
+    )
+    purposes: list[str] | None = Field(
+        None,
+        description="Purposes this tenant may process personal data for; a request names its own "
+        "in the x-privacy-proxy-purpose header (None: only `purpose`). Personal data of a request "
+        "for another purpose stays local.",
+    )
     retention_days: int = Field(365, ge=1, description="Audit retention for this tenant.")
     corrections: CorrectionsConfig = Field(default_factory=CorrectionsConfig)
 
@@ -83,6 +174,30 @@ class TenantConfig(_Strict):
             if len(h) != 64 or any(c not in "0123456789abcdef" for c in h.lower()):
                 raise ValueError("each api_key_sha256 entry must be 64 hex characters")
         return [h.lower() for h in v]
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        return region_code(v) or v.strip()
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, v: str) -> str:
+        if purpose_key(v) is None:
+            raise ValueError(PURPOSE_RULE)
+        return v
+
+    @field_validator("purposes")
+    @classmethod
+    def _purposes(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and any(purpose_key(p) is None for p in v):
+            raise ValueError(PURPOSE_RULE)
+        return v
+
+    def allowed_purposes(self) -> list[str]:
+        """The purposes (normalised) this tenant may process personal data for."""
+        raw = self.purposes if self.purposes is not None else [self.purpose]
+        return sorted({k for p in raw if (k := purpose_key(p)) is not None})
 
 
 DETECTION_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pl", "pt")
@@ -161,7 +276,14 @@ class OpaConfig(_Strict):
 
 
 class PolicyConfig(_Strict):
-    engine: Literal["embedded", "opa"] = Field("embedded", description="Who evaluates Rego.")
+    engine: Literal["embedded", "opa"] = Field(
+        "embedded", description="Who evaluates Rego: in process, or an OPA server (sidecar)."
+    )
+    embedded: Literal["opa-go", "regopy"] = Field(
+        "opa-go",
+        description="The in-process Rego engine: OPA's own Go engine (the sidecar's evaluator, "
+        "installed from requirements/opa.txt) or rego-cpp through regopy.",
+    )
     path: Path = Field(ROOT / "policies", description="Directory of .rego files and data.json.")
     reload: bool = Field(True, description="Recompile when policy files change (embedded).")
     reload_interval_s: float = Field(
@@ -194,7 +316,12 @@ class LocalBackendConfig(_Strict):
     chat_format: str | None = Field(None, description="llama.cpp chat format override.")
     base_url: str | None = Field(None, description="Self-hosted OpenAI-compatible URL (…/v1).")
     api_key: SecretStr | None = Field(None, description="Key for the self-hosted server.")
-    region: str = Field("EU", description="Where the local backend runs.")
+    region: str = Field(
+        "EU",
+        description="Where the local backend runs (ISO 3166-1 code, EU or EEA, or a name in "
+        "regions.aliases). Personal data under GDPR stays local only inside the EEA or an "
+        "adequate country; elsewhere it is refused.",
+    )
     timeout_s: float = Field(300.0, gt=0)
     default_max_tokens: int = Field(
         512,
@@ -297,6 +424,7 @@ class Settings(BaseSettings):
 
     server: ServerConfig = Field(default_factory=ServerConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
+    regions: RegionsConfig = Field(default_factory=RegionsConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     local: LocalBackendConfig = Field(default_factory=LocalBackendConfig)
@@ -320,6 +448,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        self._resolve_regions()
         ids = [t.id for t in self.tenants]
         if len(ids) != len(set(ids)):
             raise ValueError("tenant ids must be unique")
@@ -338,6 +467,30 @@ class Settings(BaseSettings):
         if self.external.api_key is None and os.environ.get("OPENAI_API_KEY"):
             self.external.api_key = SecretStr(os.environ["OPENAI_API_KEY"])
         return self
+
+    def _resolve_regions(self) -> None:
+        """Every region becomes a code; any other name is a configuration error."""
+        errors = []
+        for i, t in enumerate(self.tenants):
+            code = self.regions.resolve(t.region)
+            if code is None:
+                errors.append(_region_error(f"tenants.{i}.region", t.region))
+            else:
+                t.region = code
+        code = self.regions.resolve(self.local.region)
+        if code is None:
+            errors.append(_region_error("local.region", self.local.region))
+        else:
+            self.local.region = code
+        if errors:
+            raise ValueError("; ".join(errors))
+
+    def tenant_by_key(self, api_key: str) -> TenantConfig | None:
+        digest = hash_key(api_key)
+        for t in self.tenants:
+            if digest in t.api_key_sha256:
+                return t
+        return None
 
     @property
     def audit_sqlite_path(self) -> Path:

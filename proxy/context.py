@@ -50,6 +50,7 @@ class RequestContext:
     body: dict[str, Any]
     tenant: TenantConfig
     principal: str
+    purpose: str | None = None  # named by the request (x-privacy-proxy-purpose), normalised
     started: float = field(default_factory=time.perf_counter)
     extracted: Extracted | None = None
     spans: list[list[Span]] = field(default_factory=list)

@@ -12,3 +12,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     COMPLETIONS,
     EMBEDDINGS,
 )
+
+
+def endpoint_named(name: str) -> Endpoint:
+    """The endpoint whose ``name`` (``chat.completions``, ...) is ``name``; KeyError otherwise."""
+    for api in ENDPOINTS:
+        if api.name == name:
+            return api
+    raise KeyError(name)

@@ -16,6 +16,7 @@ from proxy.api.endpoint import Endpoint
 from proxy.api.endpoints import ENDPOINTS
 from proxy.config import TenantConfig
 from proxy.context import Reply, RequestContext
+from proxy.decide.request import request_purpose
 from proxy.errors import ErrorCode, ProxyError
 from proxy.logs import request_id
 from proxy.state import STATE, AppState
@@ -24,6 +25,7 @@ HDR_ROUTE = "x-privacy-proxy-route"
 HDR_DECISION = "x-privacy-proxy-decision-id"
 HDR_MODEL = "x-privacy-proxy-model"
 HDR_TIMING = "x-privacy-proxy-timing"
+HDR_REASONS = "x-privacy-proxy-reasons"
 
 
 def authenticate(state: AppState, request: web.Request) -> tuple[TenantConfig, str]:
@@ -54,6 +56,8 @@ def headers(ctx: RequestContext) -> dict[str, str]:
     h = {HDR_DECISION: ctx.request_id, HDR_TIMING: ctx.timing_header()}
     if ctx.audited and ctx.decision is not None:
         h[HDR_ROUTE] = "deny" if ctx.denial is not None else ctx.decision.route
+        # The policy's stable reason codes, never content.
+        h[HDR_REASONS] = ",".join(r.code for r in ctx.decision.reasons)
         if ctx.backend is not None and ctx.denial is None:
             h[HDR_MODEL] = ctx.backend.served_model(ctx.model_requested)
     return h
@@ -89,7 +93,7 @@ def endpoint_handler(api: Endpoint) -> Callable[[web.Request], Awaitable[web.Str
         tenant, principal = authenticate(state, request)
         body = await read_body(request, state.settings.server.max_body_bytes)
         ctx = RequestContext(request_id=uuid.uuid4().hex, api=api, body=body, tenant=tenant,
-                             principal=principal)
+                             principal=principal, purpose=request_purpose(request.headers))
         request_id.set(ctx.request_id)
         reply = await state.pipeline.run(ctx)
         return await send(request, ctx, reply)

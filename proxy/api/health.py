@@ -36,8 +36,11 @@ async def readyz(request: web.Request) -> web.Response:
     if state.backends.local is not None:
         checks["local_model"] = await _ready(state.backends.local)
     ok = all(checks[name] for name in REQUIRED)
-    return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
-                             status=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
+    status = getattr(state.engine, "status", None)
+    if status is not None:  # the policy revision deciding, and a failed reload if it persists
+        body["policy"] = status()
+    return web.json_response(body, status=200 if ok else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

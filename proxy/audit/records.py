@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import rfc8785
 
 from proxy.audit.types import AuditError
+from proxy.decide.facts import backend_region
 from proxy.detect.types import SPECIAL_CATEGORIES
 from proxy.keys import load_or_create_secret
 
@@ -250,6 +251,7 @@ def request_record(
         "tenant": ctx.tenant.id,
         "principal": ctx.principal,
         "endpoint": ctx.endpoint,
+        "purpose": ctx.purpose or ctx.tenant.purpose,
         "model_requested": ctx.model_requested,
         "model_served": backend.served_model(ctx.model_requested) if backend else None,
         "route": d.route if d else "deny",
@@ -259,7 +261,7 @@ def request_record(
         "policy_revision": d.revision if d else "",
         "reasons": [{"code": r.code, "text": r.text} for r in (d.reasons if d else ())],
         "backend": backend.name if backend else None,
-        "backend_region": backend.region if backend else None,
+        "backend_region": backend_region(d, backend),
         "transfer_mechanism": transfer,
         "status": status,
         "latency_ms": {k: round(v, 3) for k, v in ctx.timings_ms.items()},
@@ -291,3 +293,9 @@ def outcome_record(ctx: RequestContext, status: int) -> dict[str, Any]:
         "latency_ms": {"backend": round((now - since_route) * 1000, 3),
                        "total": round((now - ctx.started) * 1000, 3)},
     }
+
+
+def policy_reload_record(event: dict[str, Any]) -> dict[str, Any]:
+    """A policy reload (``kind: policy.reload``): loaded, or failed with the last good revision
+    kept deciding (the engine's event: outcome, revision, error code and message, no content)."""
+    return {**event, "time": _now()}

@@ -1,7 +1,10 @@
-"""decide stage: build the policy input, evaluate the Rego decision, parse it strictly.
+"""decide stage: build the policy input, evaluate the Rego decision, parse it strictly, hold the
+invariants.
 
 ``build_engine(settings)`` gives the configured PolicyEngine (``policy.engine``: ``embedded``, the
-default, or ``opa``); ``build_input(...)`` gives the input document it evaluates.
+default, in process with ``policy.embedded``: ``opa-go`` or ``regopy``; or ``opa``, an OPA
+server); ``proxy.decide.request.decide`` is the one decision path of a request, shared by the
+pipeline's Decide stage and ``privacy-proxy policy eval``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ def build_engine(settings: Settings) -> PolicyEngine:
         from proxy.decide.opa import OpaEngine
 
         return OpaEngine(settings.policy)
-    from proxy.decide.embedded import EmbeddedEngine
+    if settings.policy.embedded == "regopy":
+        from proxy.decide.regopy_engine import RegopyEngine
 
-    return EmbeddedEngine(settings.policy)
+        return RegopyEngine(settings.policy)
+    from proxy.decide.opa_go import OpaGoEngine
+
+    return OpaGoEngine(settings.policy)

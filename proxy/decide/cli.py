@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from proxy.config import Settings, TenantConfig
+from proxy.decide.testing import ENGINES
 from proxy.decide.types import Decision, PolicyError
+from proxy.detect.types import Detector
 
 ENDPOINT_BY_FIELD = (
     ("messages", "chat.completions"),
@@ -33,12 +35,23 @@ def register(subparsers: Any) -> None:
         choices=[e for _, e in ENDPOINT_BY_FIELD],
         help="default: guessed from the body (messages, prompt or input)",
     )
+    ev.add_argument(
+        "--purpose", help="the purpose the request names (its x-privacy-proxy-purpose header)"
+    )
     ev.add_argument("--json", action="store_true", help="print the decision as JSON")
     ev.set_defaults(func=_eval)
 
-    te = sub.add_parser("test", help="run every *_test.rego of the policy directory")
+    te = sub.add_parser(
+        "test", help="run every *_test.rego of the policy directory on each Rego engine"
+    )
     te.add_argument("--config", help="YAML configuration file (default: embedded defaults)")
     te.add_argument("--policies", type=Path, help="policy directory (default: policy.path)")
+    te.add_argument(
+        "--engine",
+        action="append",
+        choices=ENGINES,
+        help="run on this engine only (repeatable; default: every engine)",
+    )
     te.set_defaults(func=_test)
 
 
@@ -67,53 +80,57 @@ def _endpoint(body: dict[str, Any], wanted: str | None) -> str:
 
 
 async def evaluate(
-    settings: Settings, body: dict[str, Any], tenant: TenantConfig, endpoint: str
+    settings: Settings,
+    body: dict[str, Any],
+    tenant: TenantConfig,
+    endpoint: str,
+    *,
+    purpose: str | None = None,
+    detector: Detector | None = None,
 ) -> tuple[dict[str, Any], Decision]:
-    """Run extraction, detection and the policy on one request body, as the proxy would."""
-    from proxy.api.extract import extract_texts
-    from proxy.decide import build_engine, build_input
-    from proxy.detect import build_detector
+    """Run the proxy's own extract and detect stages and its decision path on one request body.
 
-    texts = [f.text for f in extract_texts(endpoint, body).fields]
-    settings.detection.workers = 0  # one request: no worker pool
-    detector = build_detector(settings)
-    await detector.start()
-    try:
-        spans = await detector.detect(texts, tenant)
-    finally:
-        await detector.close()
-    model = str(body.get("model", ""))
-    doc = build_input(
+    Returns the policy input and the decision, after the invariants, exactly as the proxy would
+    decide (``detector``: a started one to reuse; by default one is built for this call).
+    """
+    from proxy.api.endpoints import endpoint_named
+    from proxy.context import RequestContext
+    from proxy.decide import build_engine
+    from proxy.decide.request import PURPOSE_HEADER, decide, policy_input, request_purpose
+    from proxy.detect import build_detector
+    from proxy.route.backends import build_backends
+    from proxy.stages.detect import Detect
+    from proxy.stages.extract import Extract
+
+    ctx = RequestContext(
+        request_id="policy-eval",
+        api=endpoint_named(endpoint),
+        body=body,
         tenant=tenant,
-        endpoint=endpoint,
-        model=model,
-        stream=bool(body.get("stream", False)),
-        spans=spans,
-        local={
-            "available": _local_configured(settings),
-            "model": settings.local.model_name,
-            "region": settings.local.region,
-        },
-        external={
-            "available": settings.external.enabled,
-            "provider": settings.external.name,
-            "model": model,
-        },
+        principal="cli",
+        purpose=request_purpose({PURPOSE_HEADER: purpose} if purpose is not None else {}),
     )
+    await Extract()(ctx)
+    if detector is None:
+        settings.detection.workers = 0  # one request: no worker pool
+        own = build_detector(settings)
+        await own.start()
+        try:
+            await Detect(own, settings.detection.timeout_s)(ctx)
+        finally:
+            await own.close()
+    else:
+        await Detect(detector, settings.detection.timeout_s)(ctx)
+    backends = build_backends(settings)  # configured, not started: only their facts are read
     engine = build_engine(settings)
     await engine.start()
     try:
-        return doc, await engine.decide(doc)
+        doc = policy_input(ctx, settings, backends)
+        await decide(ctx, engine, backends, settings)
     finally:
         await engine.close()
-
-
-def _local_configured(settings: Settings) -> bool:
-    """As far as the CLI can tell without loading it: a server URL, or a model file present."""
-    local = settings.local
-    return local.kind == "openai_compatible" or (
-        local.kind == "llama_cpp" and local.model_path.is_file()
-    )
+    assert ctx.decision is not None
+    return doc, ctx.decision
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -129,7 +146,7 @@ def _eval(args: argparse.Namespace) -> int:
     tenant = _tenant(settings, args.tenant)
     endpoint = _endpoint(body, args.endpoint)
     try:
-        doc, d = asyncio.run(evaluate(settings, body, tenant, endpoint))
+        doc, d = asyncio.run(evaluate(settings, body, tenant, endpoint, purpose=args.purpose))
     except PolicyError as e:
         print(f"policy error ({e.code}): {e}; the proxy denies such a request", file=sys.stderr)
         return 2
@@ -146,6 +163,7 @@ def _eval(args: argparse.Namespace) -> int:
                 "reasons": [{"code": r.code, "text": r.text} for r in d.reasons],
                 "revision": d.revision,
                 "engine": d.engine,
+                **d.extra,
             },
         }
         print(json.dumps(out, indent=2))
@@ -155,7 +173,10 @@ def _eval(args: argparse.Namespace) -> int:
         f"tenant     {tenant.id} (region {tenant.region}, allow_external "
         f"{str(tenant.allow_external).lower()}, strict {str(tenant.strict).lower()})"
     )
-    print(f"request    {endpoint}, model {doc['request']['model'] or '-'}")
+    print(
+        f"request    {endpoint}, model {doc['request']['model'] or '-'}, "
+        f"purpose {doc['request']['purpose']}"
+    )
     print(
         "detected   "
         + (", ".join(f"{k} x{v['count']}" for k, v in sorted(found.items())) or "no personal data")
@@ -165,6 +186,8 @@ def _eval(args: argparse.Namespace) -> int:
     print("reasons")
     for r in d.reasons:
         print(f"  {r.code}: {r.text}")
+    if d.extra.get("provider_regions"):
+        print(f"provider   {settings.external.name} in {', '.join(d.extra['provider_regions'])}")
     print(f"policy     revision {d.revision}, {d.engine} engine")
     return 0
 
@@ -173,13 +196,15 @@ def _test(args: argparse.Namespace) -> int:
     from proxy.decide.testing import run_tests
 
     path = args.policies or _settings(args).policy.path
+    engines = tuple(dict.fromkeys(args.engine or ENGINES))
     try:
-        results = run_tests(path)
+        results = run_tests(path, engines)
     except PolicyError as e:
         print(f"policy error ({e.code}): {e}", file=sys.stderr)
         return 2
     for r in results:
-        print(f"{r.outcome:5}  {r.file}  {r.name}" + (f"  ({r.error})" if r.error else ""))
+        line = f"{r.outcome:5}  {r.engine:6}  {r.file}  {r.name}"
+        print(line + (f"  ({r.error})" if r.error else ""))
     failed = sum(not r.passed for r in results)
-    print(f"{len(results) - failed}/{len(results)} passed")
+    print(f"{len(results) - failed}/{len(results)} passed on {', '.join(engines)}")
     return 1 if failed or not results else 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from proxy.config import PolicyConfig
 from proxy.decide.cache import DecisionCache
@@ -27,6 +28,11 @@ RELOADS = Counter(
     "Policy (re)loads by outcome: ok or the error code.",
     ["outcome"],
 )
+RELOAD_FAILED = Gauge(
+    "privacy_proxy_policy_reload_failed",
+    "1 while the policy files on disk do not load and the last good revision keeps deciding.",
+    multiprocess_mode="livemax",
+)
 
 DECISION_QUERY = "data.privacy.decision.result"
 UNKNOWN_REVISION = "unknown"
@@ -36,8 +42,14 @@ class BaseEngine(ABC):
     """A PolicyEngine whose ``revision`` follows the policy directory on disk.
 
     Subclasses implement ``_evaluate`` (raw ``result`` document for one input, or PolicyError) and
-    may react to a new revision in ``_load``. ``decide`` checks the directory at most every
+    may compile a new revision in ``_load``. ``decide`` checks the directory at most every
     ``policy.reload_interval_s`` (when ``policy.reload``), then answers from cache or engine.
+
+    A policy that does not load at start is an error (``start`` raises; every decision fails). One
+    that stops loading later (a syntax error in an edit) is not: the last good compiled revision
+    keeps deciding, ``status()`` and the ``privacy_proxy_policy_reload_failed`` gauge report the
+    failure, and each listener in ``reload_listeners`` is called with a ``policy.reload`` event
+    (the serving application records it in the audit log).
     """
 
     name: ClassVar[str]
@@ -47,13 +59,30 @@ class BaseEngine(ABC):
         self.config = config
         self.revision = ""
         self.cache = DecisionCache(config.cache_size)
+        self.reload_error: PolicyError | None = None
+        self.reload_listeners: list[Callable[[dict[str, Any]], None]] = []
         self._fingerprint: tuple[Any, ...] | None = None
         self._next_check = 0.0
         self._error: PolicyError | None = None
         self._cacheable = False
 
+    @property
+    def loaded(self) -> bool:
+        """A good revision is compiled and decides (perhaps an older one than on disk)."""
+        return self._error is None and self.revision not in ("", UNKNOWN_REVISION)
+
+    def status(self) -> dict[str, Any]:
+        """Readiness detail: the revision deciding, and the last reload failure if it persists."""
+        err = self.reload_error or self._error
+        return {
+            "engine": self.name,
+            "revision": self.revision or None,
+            "loaded": self.loaded,
+            "reload_error": None if err is None else {"code": err.code, "message": str(err)},
+        }
+
     def refresh(self, *, force: bool = False) -> None:
-        """Reload the policy when its files changed; a broken policy makes every decision fail."""
+        """Reload the policy when its files changed; see the class docstring for failures."""
         if not force and (self._fingerprint is not None and not self.config.reload):
             return
         now = time.monotonic()
@@ -66,31 +95,62 @@ class BaseEngine(ABC):
         self._fingerprint = fp
         try:
             sources = load_sources(self.config.path)
-        except PolicyError as e:
-            if self.needs_local_policy:
-                self._fail(e)
-            else:  # a remote engine without a local copy: no revision, no cache
-                self.revision, self._cacheable, self._error = UNKNOWN_REVISION, False, None
-            return
-        if sources.revision == self.revision and self._error is None:
-            return
-        try:
+            if sources.revision == self.revision and self.loaded:
+                self._loaded(sources.revision, changed=False)
+                return
             self._load(sources)
         except PolicyError as e:
             self._fail(e)
             return
-        if self.revision:
-            log.info("policy reloaded: revision %s", sources.revision)
-        self.revision, self._cacheable, self._error = sources.revision, True, None
+        self._loaded(sources.revision, changed=True)
+
+    def _loaded(self, revision: str, *, changed: bool) -> None:
+        previous, recovered = self.revision, self.reload_error is not None
+        self.revision, self._cacheable, self._error, self.reload_error = revision, True, None, None
+        RELOAD_FAILED.set(0)
+        if not changed and not recovered:
+            return
         RELOADS.labels("ok").inc()
+        if previous:
+            log.info("policy reloaded: revision %s", revision)
+            self._notify({"outcome": "ok", "policy_revision": revision, "previous": previous})
 
     def _fail(self, error: PolicyError) -> None:
-        self._error = error
         RELOADS.labels(error.code).inc()
-        log.error("policy not loaded (%s): %s", error.code, error)
+        if self.loaded:
+            # Keep deciding with the last good compiled policy; report the broken files.
+            self.reload_error = error
+            RELOAD_FAILED.set(1)
+            log.error(
+                "policy reload failed (%s): %s; revision %s keeps deciding",
+                error.code,
+                error,
+                self.revision,
+            )
+            self._notify(
+                {
+                    "outcome": "failed",
+                    "error": error.code,
+                    "message": str(error)[:500],
+                    "policy_revision": self.revision,
+                }
+            )
+        elif self.needs_local_policy:
+            self._error = error
+            log.error("policy not loaded (%s): %s", error.code, error)
+        else:  # a remote engine without a local copy: no revision, no cache
+            self.revision, self._cacheable, self._error = UNKNOWN_REVISION, False, None
+
+    def _notify(self, event: dict[str, Any]) -> None:
+        for listener in self.reload_listeners:
+            try:
+                listener({"kind": "policy.reload", "engine": self.name, **event})
+            except Exception as e:  # a listener never breaks a decision
+                log.error("policy reload listener failed", extra={"error": type(e).__name__})
 
     def _load(self, sources: PolicySources) -> None:  # noqa: B027 - optional hook
-        """Called with the new sources before ``revision`` changes; raise PolicyError to refuse."""
+        """Called with the new sources before ``revision`` changes; raise PolicyError to refuse
+        (the previous compiled revision must then stay usable)."""
 
     @abstractmethod
     async def _evaluate(self, input_doc: dict[str, Any]) -> Any: ...

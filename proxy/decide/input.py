@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from proxy.config import TenantConfig
+from proxy.config import TenantConfig, purpose_key
 from proxy.detect.types import SPECIAL_CATEGORIES, Span
 
 
@@ -17,12 +17,14 @@ def build_input(
     spans: list[list[Span]],
     local: dict[str, Any],
     external: dict[str, Any],
+    purpose: str | None = None,
 ) -> dict[str, Any]:
     """Summarize one request for the policy: entity types with counts and scores, never values.
 
     ``local`` is ``{"available", "model", "region"}`` (available: a local backend is configured and
     ready); ``external`` is ``{"available", "provider", "model"}`` (available: a provider key is
-    configured; provider: its id in policies/data.json).
+    configured; provider: its id in policies/data.json). ``purpose`` is the one the request
+    names (``x-privacy-proxy-purpose``); without one, the tenant's ``purpose``.
     """
     entities: dict[str, dict[str, Any]] = {}
     for text_spans in spans:
@@ -36,12 +38,19 @@ def build_input(
             "region": tenant.region,
             "allow_external": tenant.allow_external,
             "strict": tenant.strict,
+            "personal_data_local": tenant.personal_data_local,
             "allowed_models": list(tenant.allowed_models)
             if tenant.allowed_models is not None
             else None,
-            "purpose": tenant.purpose,
+            "purpose": purpose_key(tenant.purpose) or tenant.purpose,
+            "purposes": tenant.allowed_purposes(),
         },
-        "request": {"endpoint": endpoint, "model": model, "stream": stream},
+        "request": {
+            "endpoint": endpoint,
+            "model": model,
+            "stream": stream,
+            "purpose": purpose_key(purpose or tenant.purpose) or "",
+        },
         "detection": {
             "entities": entities,
             "has_personal_data": bool(entities),

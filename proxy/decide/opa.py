@@ -30,10 +30,17 @@ PROBE_INPUT: dict[str, Any] = {
         "region": "EU",
         "allow_external": False,
         "strict": True,
+        "personal_data_local": True,
         "allowed_models": None,
         "purpose": "general",
+        "purposes": ["general"],
     },
-    "request": {"endpoint": "chat.completions", "model": "probe", "stream": False},
+    "request": {
+        "endpoint": "chat.completions",
+        "model": "probe",
+        "stream": False,
+        "purpose": "general",
+    },
     "detection": {"entities": {}, "has_personal_data": False, "special_categories": []},
     "destinations": {
         "local": {"available": True, "model": "probe", "region": "EU"},

@@ -3,10 +3,10 @@ provider, each built once at startup."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from proxy.config import Settings
+from proxy.decide.facts import provider_region
 from proxy.route.base import Backend
 from proxy.route.http import HttpBackend
 
@@ -41,15 +41,6 @@ def build_backends(settings: Settings) -> Backends:
         external = HttpBackend(name=settings.external.name, placement="external",
                                base_url=settings.external.base_url,
                                api_key=settings.external.api_key.get_secret_value(),
-                               region=_provider_region(settings),
+                               region=provider_region(settings),
                                timeout_s=settings.external.timeout_s)
     return Backends(local=local, external=external)
-
-
-def _provider_region(settings: Settings) -> str:
-    data = settings.policy.path / "data.json"
-    try:
-        providers = json.loads(data.read_text()).get("providers", {})
-        return str(providers.get(settings.external.name, {}).get("region", "unknown"))
-    except (OSError, ValueError, AttributeError):
-        return "unknown"

@@ -17,10 +17,17 @@ BASE_INPUT: dict[str, Any] = {
         "region": "EU",
         "allow_external": True,
         "strict": False,
+        "personal_data_local": False,
         "allowed_models": None,
         "purpose": "general",
+        "purposes": ["general"],
     },
-    "request": {"endpoint": "chat.completions", "model": "gpt-4o", "stream": False},
+    "request": {
+        "endpoint": "chat.completions",
+        "model": "gpt-4o",
+        "stream": False,
+        "purpose": "general",
+    },
     "detection": {"entities": {}, "has_personal_data": False, "special_categories": []},
     "destinations": {
         "local": {"available": True, "model": "smollm2-135m-instruct", "region": "EU"},

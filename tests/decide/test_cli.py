@@ -56,6 +56,13 @@ def test_eval_prints_decision_and_reasons(
     [
         ({}, "What is the capital of France?", "external", ["no_personal_data"]),
         ({"strict": True}, "Call Marie Dupont on +33 6 12 34 56 78.", "local", ["tenant_strict"]),
+        ({"strict": True}, "What is the capital of France?", "local", ["tenant_strict"]),
+        (
+            {"personal_data_local": True},
+            "Call Marie Dupont on +33 6 12 34 56 78.",
+            "local",
+            ["tenant_personal_data_local"],
+        ),
         ({}, "Marie Dupont was diagnosed with diabetes.", "local", ["special_category"]),
     ],
 )
@@ -96,15 +103,43 @@ def _policy(tmp_path: Path, test_body: str) -> Path:
         ('p.allow with input.user as "bob"', 1, "FAIL"),
     ],
 )
-def test_policy_test_reports_each_test(
+def test_policy_test_reports_each_test_on_each_engine(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, rc: int, bob: str
 ) -> None:
     with pytest.raises(SystemExit) as e:
         main(["policy", "test", "--policies", str(_policy(tmp_path, body))])
     assert e.value.code == rc
     lines = capsys.readouterr().out.splitlines()
-    assert "PASS   p/p_test.rego  test_alice_allowed" in lines
-    assert f"{bob:5}  p/p_test.rego  test_bob_denied" in lines
+    for engine in ("opa-go", "regopy"):
+        assert f"PASS   {engine:6}  p/p_test.rego  test_alice_allowed" in lines
+        assert f"{bob:5}  {engine:6}  p/p_test.rego  test_bob_denied" in lines
+
+
+def test_policy_test_one_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _policy(tmp_path, 'p.deny with input.user as "bob"')
+    with pytest.raises(SystemExit) as e:
+        main(["policy", "test", "--policies", str(path), "--engine", "opa-go"])
+    assert e.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "2/2 passed on opa-go"
+
+
+def test_policy_test_catches_a_difference_between_the_engines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`not x in s` with x undefined: true on regopy, undefined on OPA (what the sidecar runs)."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "p.rego").write_text("package p\n\nrisky if not input.region in {1}\n")
+    (tmp_path / "p" / "p_test.rego").write_text(
+        "package p_test\n\nimport data.p\n\n"
+        "test_risky_without_region if p.risky with input.x as 1\n"
+    )
+    with pytest.raises(SystemExit) as e:
+        main(["policy", "test", "--policies", str(tmp_path)])
+    assert e.value.code == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "FAIL   opa-go  p/p_test.rego  test_risky_without_region" in lines
+    assert "PASS   regopy  p/p_test.rego  test_risky_without_region" in lines
 
 
 def test_policy_test_broken_policy_is_an_error(

@@ -1,4 +1,5 @@
-"""The embedded engine: decisions, strict parsing, reload without restart, the decision cache."""
+"""The embedded engines (OPA's Go engine and regopy): decisions, strict parsing, reload without
+restart (keeping the last good policy), the decision cache."""
 
 from __future__ import annotations
 
@@ -12,12 +13,22 @@ from prometheus_client import REGISTRY
 
 from proxy.config import TenantConfig, load_settings
 from proxy.decide import build_engine, build_input
-from proxy.decide.embedded import EmbeddedEngine
+from proxy.decide.engine import BaseEngine
+from proxy.decide.opa_go import OpaGoEngine
 from proxy.decide.parse import parse_decision
+from proxy.decide.regopy_engine import RegopyEngine
 from proxy.decide.sources import load_sources
 from proxy.decide.types import PolicyError
 from proxy.detect.types import Span
 from tests.decide.conftest import make_input, policy_config
+
+ENGINES = [OpaGoEngine, RegopyEngine]
+
+
+@pytest.fixture(params=ENGINES, ids=[e.name for e in ENGINES])
+def engine_cls(request: pytest.FixtureRequest) -> type[BaseEngine]:
+    return request.param
+
 
 GOOD = {
     "route": "external",
@@ -75,7 +86,9 @@ def test_parse_accepts_and_keeps_extra_keys() -> None:
 
 
 def test_build_input_summarizes_spans_without_values() -> None:
-    tenant = TenantConfig(id="acme", region="EU", allowed_models=["gpt-4o"], purpose="support")
+    tenant = TenantConfig(
+        id="acme", region="de", allowed_models=["gpt-4o"], purpose="Support", purposes=None
+    )
     spans = [
         [Span(0, 4, "PERSON", 0.85)],
         [],
@@ -89,19 +102,23 @@ def test_build_input_summarizes_spans_without_values() -> None:
         spans=spans,
         local={"available": False, "model": "m", "region": "EU"},
         external={"available": True, "provider": "openai", "model": "text-embedding-3-small"},
+        purpose="Research  Projects",
     )
     assert doc["tenant"] == {
         "id": "acme",
-        "region": "EU",
+        "region": "DE",
         "allow_external": True,
         "strict": False,
+        "personal_data_local": False,
         "allowed_models": ["gpt-4o"],
         "purpose": "support",
+        "purposes": ["support"],
     }
     assert doc["request"] == {
         "endpoint": "embeddings",
         "model": "text-embedding-3-small",
         "stream": False,
+        "purpose": "research projects",
     }
     assert doc["detection"] == {
         "entities": {
@@ -114,9 +131,15 @@ def test_build_input_summarizes_spans_without_values() -> None:
     assert doc["destinations"]["local"]["available"] is False
 
 
-async def test_build_engine_default_is_embedded_and_decides(policy_dir: Path) -> None:
-    engine = build_engine(load_settings(policy={"path": str(policy_dir)}))
-    assert isinstance(engine, EmbeddedEngine)
+@pytest.mark.parametrize(("embedded", "cls"), [(None, OpaGoEngine), ("regopy", RegopyEngine)])
+async def test_build_engine_embedded_decides(
+    policy_dir: Path, embedded: str | None, cls: type[BaseEngine]
+) -> None:
+    policy: dict[str, Any] = {"path": str(policy_dir)}
+    if embedded:
+        policy["embedded"] = embedded
+    engine = build_engine(load_settings(policy=policy))
+    assert type(engine) is cls  # OPA's Go engine unless told otherwise
     await engine.start()
     assert await engine.ready()
     d = await engine.decide(make_input(entities=["PERSON", "EMAIL_ADDRESS"]))
@@ -126,7 +149,8 @@ async def test_build_engine_default_is_embedded_and_decides(policy_dir: Path) ->
         ("EMAIL_ADDRESS", "PERSON"),
     )
     assert [r.code for r in d.reasons] == ["personal_data_pseudonymized", "transfer_scc"]
-    assert d.engine == "embedded" and d.revision == engine.revision and len(d.revision) == 16
+    assert d.engine == cls.name and d.revision == engine.revision and len(d.revision) == 16
+    assert d.extra == {"transfer_mechanism": "scc", "provider_regions": ["US"]}
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -137,8 +161,10 @@ def _edit(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
 
 
-async def test_changed_policy_file_changes_decisions_without_restart(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir))
+async def test_changed_policy_file_changes_decisions_without_restart(
+    policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
+    engine = engine_cls(policy_config(policy_dir))
     await engine.start()
     doc = make_input(entities=["PERSON"])
     before = await engine.decide(doc)
@@ -146,16 +172,22 @@ async def test_changed_policy_file_changes_decisions_without_restart(policy_dir:
     rev = engine.revision
     _edit(
         policy_dir / "privacy" / "decision.rego",
-        'keep_local contains "tenant_strict" if {\n\tpersonal\n\ttenant_strict\n}',
-        'keep_local contains "tenant_strict" if personal',
+        'keep_local contains "tenant_personal_data_local" if {\n\tpersonal\n'
+        "\ttenant_personal_data_local\n}",
+        'keep_local contains "tenant_personal_data_local" if personal',
     )
     after = await engine.decide(doc)
-    assert (after.route, [r.code for r in after.reasons]) == ("local", ["tenant_strict"])
+    assert (after.route, [r.code for r in after.reasons]) == (
+        "local",
+        ["tenant_personal_data_local"],
+    )
     assert engine.revision != rev and after.revision == engine.revision
 
 
-async def test_changed_data_changes_revision_and_decisions(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir))
+async def test_changed_data_changes_revision_and_decisions(
+    policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
+    engine = engine_cls(policy_config(policy_dir))
     await engine.start()
     doc = make_input(entities=["PERSON"], provider="deepseek")
     assert (await engine.decide(doc)).route == "local"
@@ -169,7 +201,9 @@ async def test_changed_data_changes_revision_and_decisions(policy_dir: Path) -> 
     assert (d.route, engine.revision != rev) == ("external", True)
 
 
-async def test_configmap_volume_layout_loads_and_reloads(tmp_path: Path, policy_dir: Path) -> None:
+async def test_configmap_volume_layout_loads_and_reloads(
+    tmp_path: Path, policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
     """kubelet's layout: keys are links into ``..data``, which is swapped atomically on update."""
     mount = tmp_path / "mount"
     mount.mkdir()
@@ -178,7 +212,7 @@ async def test_configmap_volume_layout_loads_and_reloads(tmp_path: Path, policy_
     (mount / "..data").symlink_to(first.name)
     (mount / "data.json").symlink_to("..data/data.json")
     (mount / "privacy").symlink_to("..data/privacy")
-    engine = EmbeddedEngine(policy_config(mount))
+    engine = engine_cls(policy_config(mount))
     await engine.start()
     doc = make_input(entities=["PERSON"])
     assert (await engine.decide(doc)).route == "external"
@@ -203,8 +237,8 @@ def test_revision_ignores_trailing_newlines_and_tests(policy_dir: Path) -> None:
     assert load_sources(policy_dir).revision != rev
 
 
-async def test_reload_waits_for_interval(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir, reload_interval_s=3600))
+async def test_reload_waits_for_interval(policy_dir: Path, engine_cls: type[BaseEngine]) -> None:
+    engine = engine_cls(policy_config(policy_dir, reload_interval_s=3600))
     await engine.start()
     rev = engine.revision
     _edit(policy_dir / "data.json", '"strict": false', '"strict": true')
@@ -214,29 +248,60 @@ async def test_reload_waits_for_interval(policy_dir: Path) -> None:
     assert engine.revision != rev
 
 
-async def test_broken_policy_denies_until_fixed(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir))
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("privacy/decision.rego", "valid_input if {", "valid_input if {{"),  # syntax error
+        (
+            "privacy/decision.rego",
+            "default result := {",
+            "default result := 1\ndefault result := {",
+        ),
+        ("data.json", '"privacy": {', '"privacy": {{'),  # not JSON
+    ],
+    ids=["syntax", "compile", "data"],
+)
+async def test_broken_edit_keeps_the_last_good_policy_until_fixed(
+    policy_dir: Path, engine_cls: type[BaseEngine], file: str, old: str, new: str
+) -> None:
+    """A policy edit that does not load keeps the last good compiled revision deciding, and says
+    so (status, gauge, a policy.reload event); fixing it loads the fix."""
+    engine = engine_cls(policy_config(policy_dir))
+    events: list[dict[str, Any]] = []
+    engine.reload_listeners.append(events.append)
     await engine.start()
-    path = policy_dir / "privacy" / "decision.rego"
+    good_revision = engine.revision
+    path = policy_dir / file
     good = path.read_text()
-    _edit(path, "valid_input if {", "valid_input if {{")
-    with pytest.raises(PolicyError) as e:
-        await engine.decide(make_input())
-    assert e.value.code == "policy_invalid"
-    assert not await engine.ready()
-    path.write_text(good)
-    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
-    assert (await engine.decide(make_input())).route == "external"
+    _edit(path, old, new)
+    d = await engine.decide(make_input(entities=["PERSON"]))
+    assert (d.route, d.revision) == ("external", good_revision)  # the last good policy decides
     assert await engine.ready()
+    status = engine.status()
+    assert status["loaded"] and status["revision"] == good_revision
+    assert status["reload_error"]["code"] == "policy_invalid"
+    assert REGISTRY.get_sample_value("privacy_proxy_policy_reload_failed") == 1
+    assert [(e["kind"], e["outcome"], e["error"], e["policy_revision"]) for e in events] == [
+        ("policy.reload", "failed", "policy_invalid", good_revision)
+    ]
+    path.write_text(good.replace("# ", "#  ", 1) if file.endswith(".rego") else good + " ")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
+    d = await engine.decide(make_input(entities=["PERSON"]))
+    assert d.revision == engine.revision != good_revision
+    assert engine.status()["reload_error"] is None
+    assert REGISTRY.get_sample_value("privacy_proxy_policy_reload_failed") == 0
+    assert [e["outcome"] for e in events] == ["failed", "ok"]
 
 
-async def test_start_refuses_a_broken_or_missing_policy(tmp_path: Path, policy_dir: Path) -> None:
+async def test_start_refuses_a_broken_or_missing_policy(
+    tmp_path: Path, policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
     with pytest.raises(PolicyError) as e:
-        await EmbeddedEngine(policy_config(tmp_path / "nowhere")).start()
+        await engine_cls(policy_config(tmp_path / "nowhere")).start()
     assert e.value.code == "policy_missing"
     (policy_dir / "data.json").write_text("{not json")
     with pytest.raises(PolicyError) as e:
-        await EmbeddedEngine(policy_config(policy_dir)).start()
+        await engine_cls(policy_config(policy_dir)).start()
     assert e.value.code == "policy_invalid"
 
 
@@ -257,20 +322,39 @@ async def test_start_refuses_a_broken_or_missing_policy(tmp_path: Path, policy_d
         ("result := 1 if true\nresult := 2 if true", "policy_eval_error"),
     ],
 )
-async def test_bad_decisions_raise(tmp_path: Path, rego: str, code: str) -> None:
+async def test_bad_decisions_raise(
+    tmp_path: Path, rego: str, code: str, engine_cls: type[BaseEngine]
+) -> None:
     (tmp_path / "privacy").mkdir()
     (tmp_path / "privacy" / "decision.rego").write_text(f"package privacy.decision\n\n{rego}\n")
-    engine = EmbeddedEngine(policy_config(tmp_path))
+    engine = engine_cls(policy_config(tmp_path))
     await engine.start()
     with pytest.raises(PolicyError) as e:
         await engine.decide(make_input())
     assert e.value.code == code
 
 
+async def test_odd_strings_in_the_input_fail_closed(
+    tmp_path: Path, engine_cls: type[BaseEngine]
+) -> None:
+    """A value regopy's upper() mangles (a backslash) makes it answer something that is not JSON;
+    OPA answers it back. Either way the proxy gets a PolicyError, never a stray exception."""
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "decision.rego").write_text(
+        "package privacy.decision\n\nresult := upper(input.tenant.id)\n"
+    )
+    engine = engine_cls(policy_config(tmp_path))
+    await engine.start()
+    with pytest.raises(PolicyError) as e:
+        await engine.decide(make_input(tenant={"id": "\\B"}))
+    assert e.value.code in ("policy_eval_error", "policy_malformed")
+
+
 async def test_cache_reuses_decisions_per_entity_set_and_forgets_on_new_revision(
     policy_dir: Path,
+    engine_cls: type[BaseEngine],
 ) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir, cache_size=2))
+    engine = engine_cls(policy_config(policy_dir, cache_size=2))
     await engine.start()
     a = make_input(entities=["PERSON"])
     first = await engine.decide(a)
@@ -289,8 +373,10 @@ async def test_cache_reuses_decisions_per_entity_set_and_forgets_on_new_revision
     assert len(engine.cache) == 1
 
 
-async def test_malformed_input_is_denied_not_cached(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir))
+async def test_malformed_input_is_denied_not_cached(
+    policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
+    engine = engine_cls(policy_config(policy_dir))
     await engine.start()
     for doc in ({}, {**make_input(), "detection": ["PERSON"]}, {**make_input(), "tenant": None}):
         d = await engine.decide(doc)
@@ -298,44 +384,47 @@ async def test_malformed_input_is_denied_not_cached(policy_dir: Path) -> None:
     assert len(engine.cache) == 1  # only the last: its detection is well-formed
 
 
-async def test_unencodable_input_is_a_policy_error(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir))
+async def test_unencodable_input_is_a_policy_error(
+    policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
+    engine = engine_cls(policy_config(policy_dir))
     await engine.start()
     with pytest.raises(PolicyError) as e:
         await engine.decide(make_input(request={"model": "gpt\ud800"}))
     assert e.value.code == "policy_input_invalid"
 
 
-async def test_decisions_and_loads_are_counted(policy_dir: Path) -> None:
+async def test_decisions_and_loads_are_counted(
+    policy_dir: Path, engine_cls: type[BaseEngine]
+) -> None:
     def count(name: str, **labels: str) -> float:
         return REGISTRY.get_sample_value(name, labels) or 0.0
 
+    name = engine_cls.name
     before = {
-        o: count("privacy_proxy_policy_decisions_total", engine="embedded", outcome=o)
+        o: count("privacy_proxy_policy_decisions_total", engine=name, outcome=o)
         for o in ("cache", "evaluated", "policy_invalid")
     }
     loads = count("privacy_proxy_policy_loads_total", outcome="policy_invalid")
-    engine = EmbeddedEngine(policy_config(policy_dir))
+    engine = engine_cls(policy_config(policy_dir))
     await engine.start()
     await engine.decide(make_input())
     await engine.decide(make_input())
     _edit(policy_dir / "privacy" / "decision.rego", "valid_input if {", "valid_input if {{")
-    with pytest.raises(PolicyError):
-        await engine.decide(make_input())
+    await engine.decide(make_input())  # the last good policy, from the cache
     after = {
-        o: count("privacy_proxy_policy_decisions_total", engine="embedded", outcome=o)
-        for o in before
+        o: count("privacy_proxy_policy_decisions_total", engine=name, outcome=o) for o in before
     }
     assert {o: after[o] - before[o] for o in before} == {
-        "cache": 1,
+        "cache": 2,
         "evaluated": 1,
-        "policy_invalid": 1,
+        "policy_invalid": 0,
     }
     assert count("privacy_proxy_policy_loads_total", outcome="policy_invalid") == loads + 1
 
 
-async def test_cache_off(policy_dir: Path) -> None:
-    engine = EmbeddedEngine(policy_config(policy_dir, cache_size=0))
+async def test_cache_off(policy_dir: Path, engine_cls: type[BaseEngine]) -> None:
+    engine = engine_cls(policy_config(policy_dir, cache_size=0))
     await engine.start()
     doc = make_input(entities=["PERSON"])
     assert await engine.decide(doc) is not await engine.decide(doc)

@@ -12,8 +12,9 @@ import pytest
 
 from proxy.config import ROOT, ConfigError, load_settings
 from proxy.decide import build_engine
-from proxy.decide.embedded import EmbeddedEngine
 from proxy.decide.opa import OpaEngine
+from proxy.decide.opa_go import OpaGoEngine
+from proxy.decide.regopy_engine import RegopyEngine
 from proxy.decide.types import PolicyError
 from tests.decide.conftest import make_input, policy_config
 from tests.fakes.fake_opa import FakeOPA, RunningFakeOPA
@@ -137,15 +138,28 @@ TENANTS = [
     {"strict": True},
     {"allow_external": False},
     {"allowed_models": ["gpt-4o-mini"]},
-    {"id": "example-research", "purpose": "research"},
-    {"id": "example-research", "purpose": "marketing"},
+    {"id": "example-research", "purpose": "research", "purposes": ["research"]},
+    {"id": "example-research", "purpose": "marketing", "purposes": ["marketing"]},
+    {"region": "eu-west-1"},
+    {"personal_data_local": True},
     {"id": "example-clinic"},
 ]
-ENTITIES = [[], ["PERSON"], ["EMAIL_ADDRESS", "PHONE_NUMBER"], ["PERSON", "HEALTH_DATA"]]
+ENTITIES = [
+    [],
+    ["PERSON"],
+    ["EMAIL_ADDRESS", "PHONE_NUMBER"],
+    ["PERSON", "HEALTH_DATA"],
+    ["CRIMINAL_OFFENCE"],
+]
 PROVIDERS = ["openai", "deepseek", "mistral", "unlisted"]
 PARITY = [
     make_input(
-        tenant=t, entities=e, provider=p, local=local, external=ext, request={"endpoint": endpoint}
+        tenant=t,
+        entities=e,
+        provider=p,
+        local=local,
+        external=ext,
+        request={"endpoint": endpoint, "purpose": t.get("purpose", "general")},
     )
     for (t, e, p, (local, ext), endpoint) in itertools.product(
         TENANTS,
@@ -164,19 +178,21 @@ PARITY = [
 ]
 
 
-async def test_engines_agree_on_every_input(opa: RunningFakeOPA) -> None:
-    embedded = EmbeddedEngine(policy_config(POLICIES, cache_size=0))
+@pytest.mark.parametrize("embedded_cls", [OpaGoEngine, RegopyEngine], ids=["opa-go", "regopy"])
+async def test_engines_agree_on_every_input(opa: RunningFakeOPA, embedded_cls: type) -> None:
+    embedded = embedded_cls(policy_config(POLICIES, cache_size=0))
     await embedded.start()
     remote = await _engine(opa.url, cache_size=0)
     try:
         routes = set()
         for doc in PARITY:
             a, b = await embedded.decide(doc), await remote.decide(doc)
-            assert (a.route, a.transform, a.entities, a.reasons) == (
+            assert (a.route, a.transform, a.entities, a.reasons, a.extra) == (
                 b.route,
                 b.transform,
                 b.entities,
                 b.reasons,
+                b.extra,
             ), doc
             routes.add((a.route, a.transform))
         assert routes == {

@@ -1,4 +1,4 @@
-"""The default engine: Rego compiled in process by regopy, re-compiled when the files change."""
+"""rego-cpp in process (regopy): the other embedded runtime, re-compiled when the files change."""
 
 from __future__ import annotations
 
@@ -61,11 +61,11 @@ def first_value(output: Any) -> Any:
     return expressions[0]
 
 
-class EmbeddedEngine(BaseEngine):
+class RegopyEngine(BaseEngine):
     """Evaluates the compiled bundle inline: a decision costs well under a millisecond, less than
     handing it to a thread would. One process, one interpreter; workers each have their own."""
 
-    name = "embedded"
+    name = "regopy"
 
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
@@ -83,7 +83,7 @@ class EmbeddedEngine(BaseEngine):
 
     async def ready(self) -> bool:
         self.refresh()
-        return self._bundle is not None and self._error is None
+        return self._bundle is not None
 
     async def close(self) -> None:
         self._bundle = None
@@ -91,7 +91,7 @@ class EmbeddedEngine(BaseEngine):
     async def _evaluate(self, input_doc: dict[str, Any]) -> Any:
         return self.evaluate(input_doc)
 
-    def evaluate(self, input_doc: dict[str, Any]) -> Any:
+    def evaluate(self, input_doc: Any) -> Any:
         """The raw ``result`` document for one input (synchronous; used by the CLI and bench)."""
         if self._bundle is None:
             raise PolicyError("policy_not_loaded", "the policy is not loaded")
@@ -103,3 +103,5 @@ class EmbeddedEngine(BaseEngine):
             return first_value(self._rego.query_bundle(self._bundle))
         except RegoError as e:
             raise PolicyError("policy_eval_error", rego_error(e)) from e
+        except ValueError as e:  # rego-cpp answered something that is not JSON
+            raise PolicyError("policy_eval_error", "rego-cpp returned an unreadable result") from e
