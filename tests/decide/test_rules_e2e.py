@@ -34,7 +34,6 @@ PERSONAL = f"Please write a short reply to {EMAIL} about the invoice."
 CLEAN = "What is the boiling point of water at sea level?"
 HEALTH = f"Our colleague {EMAIL} was diagnosed with diabetes; how can we support her?"
 CRIMINAL = f"Our applicant {EMAIL} was convicted of fraud in 2019; draft a neutral reply."
-CONVICTION = "convicted of fraud"
 
 EXTRA_TENANTS: dict[str, dict[str, Any]] = {
     "example-research": {"region": "EU", "purpose": "research"},
