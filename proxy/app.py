@@ -21,7 +21,6 @@ from proxy.decide.types import PolicyEngine
 from proxy.detect.types import Detector
 from proxy.errors import ErrorCode, ProxyError, error_body
 from proxy.keys import load_or_create_secret
-from proxy.metrics import render
 from proxy.route.base import Backend
 from proxy.route.http import HttpBackend
 
@@ -142,7 +141,7 @@ def build_backends(settings: Settings) -> pipeline.Backends:
         local = HttpBackend(name="openai_compatible", placement="local",
                             base_url=settings.local.base_url, api_key=key,
                             region=settings.local.region, timeout_s=settings.local.timeout_s,
-                            model=settings.local.model_name)
+                            model=settings.local.model_name, ca_file=settings.local.ca_file)
     external: Backend | None = None
     if settings.external.enabled:
         assert settings.external.api_key is not None
@@ -150,7 +149,8 @@ def build_backends(settings: Settings) -> pipeline.Backends:
                                base_url=settings.external.base_url,
                                api_key=settings.external.api_key.get_secret_value(),
                                region=_provider_region(settings),
-                               timeout_s=settings.external.timeout_s)
+                               timeout_s=settings.external.timeout_s,
+                               ca_file=settings.external.ca_file)
     return pipeline.Backends(local=local, external=external)
 
 
@@ -192,8 +192,6 @@ def create_app(
     app.router.add_routes(handlers.routes())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    if settings.metrics.enabled:
-        app.router.add_get("/metrics", metrics)
     _admin_routes(app, state)
     app.cleanup_ctx.append(_lifecycle)
     return app
@@ -264,8 +262,3 @@ async def readyz(request: web.Request) -> web.Response:
     ok = all(checks.values())
     return web.json_response({"status": "ready" if ok else "not ready", "checks": checks},
                              status=200 if ok else 503)
-
-
-async def metrics(request: web.Request) -> web.Response:
-    body, ctype = render()
-    return web.Response(body=body, headers={"Content-Type": ctype})

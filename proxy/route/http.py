@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
 
 from proxy.route.base import BackendUnavailable, UpstreamResponse
+from proxy.tls import client_context
 
 _MAX_LINE = 8 * 1024 * 1024  # an SSE line longer than this is not a model's answer
 _PATHS = {"chat.completions": "/chat/completions", "completions": "/completions",
@@ -27,6 +29,7 @@ class HttpBackend:
         region: str,
         timeout_s: float,
         model: str | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.name = name
         self.placement = placement
@@ -35,6 +38,7 @@ class HttpBackend:
         self._key = api_key
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=5)
         self._model = model
+        self._ca_file = ca_file  # verifies the server's certificate (default: the system's CAs)
         self._session: aiohttp.ClientSession | None = None
 
     def served_model(self, requested: str) -> str:
@@ -45,7 +49,8 @@ class HttpBackend:
         self._session = aiohttp.ClientSession(
             timeout=self._timeout,
             headers=headers,
-            connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300,
+                                           ssl=client_context(self._ca_file)),
             json_serialize=lambda o: json.dumps(o, ensure_ascii=False),
         )
 
