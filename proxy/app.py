@@ -58,8 +58,6 @@ def create_app(
     app.router.add_routes(handlers.routes())
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
-    if settings.metrics.enabled:
-        app.router.add_get("/metrics", health.metrics)
     _admin_routes(app, state)
     app.cleanup_ctx.append(_lifecycle)
     return app

@@ -35,6 +35,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class TLSConfig(_Strict):
+    """TLS of the client listener: both files or neither (plain HTTP)."""
+
+    cert_file: Path | None = Field(
+        None, description="PEM certificate chain served to clients, leaf first."
+    )
+    key_file: Path | None = Field(None, description="PEM private key of cert_file.")
+    reload_interval_s: float = Field(
+        10.0, gt=0, description="Look for a changed certificate or key this often (and on SIGHUP)."
+    )
+    min_version: Literal["TLSv1.2", "TLSv1.3"] = Field(
+        "TLSv1.2", description="Oldest TLS version accepted from clients."
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> TLSConfig:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("server.tls needs both cert_file and key_file, or neither")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert_file is not None
+
+
 class ServerConfig(_Strict):
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8080, ge=0, le=65535, description="Port to listen on (0: any free port).")
@@ -46,6 +71,7 @@ class ServerConfig(_Strict):
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body.")
     data_dir: Path = Field(ROOT / "data", description="Where the embedded defaults keep state.")
     log_level: str = Field("INFO", description="Python logging level.")
+    tls: TLSConfig = Field(default_factory=TLSConfig, description="TLS of the client listener.")
 
 
 # Regions are ISO 3166-1 alpha-2 country codes, or EU / EEA for the whole area.
@@ -316,6 +342,10 @@ class LocalBackendConfig(_Strict):
     chat_format: str | None = Field(None, description="llama.cpp chat format override.")
     base_url: str | None = Field(None, description="Self-hosted OpenAI-compatible URL (…/v1).")
     api_key: SecretStr | None = Field(None, description="Key for the self-hosted server.")
+    ca_file: Path | None = Field(
+        None, description="PEM CA bundle verifying the self-hosted server's certificate (https "
+        "base_url); default: the system's CAs."
+    )
     region: str = Field(
         "EU",
         description="Where the local backend runs (ISO 3166-1 code, EU or EEA, or a name in "
@@ -352,6 +382,10 @@ class ExternalProviderConfig(_Strict):
     name: str = Field("openai", description="Provider id, as in policies/data.json.")
     base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible base URL.")
     api_key: SecretStr | None = Field(None, description="Provider key; also OPENAI_API_KEY.")
+    ca_file: Path | None = Field(
+        None, description="PEM CA bundle verifying the provider's (or egress gateway's) "
+        "certificate; default: the system's CAs."
+    )
     timeout_s: float = Field(120.0, gt=0)
     models: list[str] = Field(
         default_factory=lambda: ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small"],
@@ -412,7 +446,12 @@ class AdminConfig(_Strict):
 
 
 class MetricsConfig(_Strict):
-    enabled: bool = True
+    enabled: bool = Field(True, description="Serve Prometheus metrics on their own listener.")
+    host: str | None = Field(None, description="Address of the metrics listener (server.host).")
+    port: int = Field(
+        9464, ge=0, le=65535, description="Port of the metrics listener, never the client port "
+        "(0: any free port)."
+    )
 
 
 class Settings(BaseSettings):
@@ -458,6 +497,9 @@ class Settings(BaseSettings):
                 if h in seen:
                     raise ValueError("an API key digest is assigned to two tenants")
                 seen.add(h)
+        if self.metrics.enabled and self.metrics.port == self.server.port != 0:
+            raise ValueError("metrics.port must differ from server.port (metrics have their "
+                             "own listener)")
         if "workers" not in self.detection.model_fields_set:
             # Serving processes and detection processes share the cores; with two or more
             # cores, each serving process has two detection workers, so that one request's text
@@ -544,8 +586,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
 
 _PATH_KEYS = {
     ("server", "data_dir"),
+    ("server", "tls", "cert_file"),
+    ("server", "tls", "key_file"),
     ("policy", "path"),
     ("local", "model_path"),
+    ("local", "ca_file"),
+    ("external", "ca_file"),
     ("audit", "sqlite_path"),
     ("audit", "signing_key_dir"),
 }
@@ -553,8 +599,10 @@ _PATH_KEYS = {
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """Relative paths in a config file are relative to the file's directory."""
-    for section, key in _PATH_KEYS:
-        sect = data.get(section)
+    for *sections, key in _PATH_KEYS:
+        sect: Any = data
+        for name in sections:
+            sect = sect.get(name) if isinstance(sect, dict) else None
         if isinstance(sect, dict) and isinstance(sect.get(key), str):
             p = Path(sect[key])
             if not p.is_absolute():

@@ -1,14 +1,20 @@
-"""Prometheus metrics. Labels are closed sets (routes, stages, error codes, entity types): never
-request content. With several serving processes, PROMETHEUS_MULTIPROC_DIR is set before import."""
+"""Prometheus metrics, served on a listener of their own (``metrics.port``), never on the client
+port. Labels are closed sets (routes, stages, error codes, entity types): never request content.
+With several serving processes, PROMETHEUS_MULTIPROC_DIR is set before import, every process
+listens on the metrics port (SO_REUSEPORT) and each scrape answers the sum over all of them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -47,6 +53,19 @@ STREAM_HELD_CHARS = Histogram(
     buckets=(0, 1, 4, 8, 16, 32, 64),
 )
 
+TLS_CERT_NOT_AFTER = Gauge(
+    "privacy_proxy_tls_certificate_not_after_seconds",
+    "Expiry (Unix time) of the certificate the client listener serves; the earliest over the "
+    "serving processes.",
+    multiprocess_mode="livemin",
+)
+TLS_RELOADS = Counter(
+    "privacy_proxy_tls_reloads_total",
+    "Changed certificate files seen by the client listener: loaded, or refused (the previous "
+    "certificate is still served).",
+    ["result"],
+)
+
 
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -56,3 +75,33 @@ def render() -> tuple[bytes, str]:
     from prometheus_client import REGISTRY
 
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+async def _metrics(_request: web.Request) -> web.Response:
+    body, ctype = render()
+    return web.Response(body=body, headers={"Content-Type": ctype})
+
+
+def metrics_app() -> web.Application:
+    """The metrics listener's application: ``GET /metrics`` and nothing else."""
+    app = web.Application()
+    app.router.add_get("/metrics", _metrics)
+    return app
+
+
+def metrics_listener(
+    host: str, port: int, *, reuse_port: bool = False
+) -> Callable[[Any], AsyncIterator[None]]:
+    """An aiohttp cleanup context serving ``metrics_app()`` on ``host:port`` for as long as the
+    client application runs (put first, it is up during start-up and the final drain too)."""
+
+    async def listener(_app: Any) -> AsyncIterator[None]:
+        runner = web.AppRunner(metrics_app(), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port, reuse_port=reuse_port).start()
+            yield
+        finally:
+            await runner.cleanup()
+
+    return listener

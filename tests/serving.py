@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 
 import aiohttp
@@ -47,11 +48,12 @@ async def wait_ready(
 
 
 async def serve_app(
-    app: web.Application, shutdown_timeout: float = 60.0
+    app: web.Application, shutdown_timeout: float = 60.0, ssl_context: ssl.SSLContext | None = None
 ) -> tuple[web.AppRunner, int]:
-    """Run ``app`` on a free port of 127.0.0.1 in this loop; the caller cleans the runner up."""
+    """Run ``app`` on a free port of 127.0.0.1 in this loop (HTTPS with ``ssl_context``); the
+    caller cleans the runner up."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
     await site.start()
     return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process answers), ``/readyz`` (it can serve) and ``/metrics``.
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve); ``/metrics`` has a listener
+of its own (``proxy.metrics``).
 
 Ready means every request could be served or refused as it should: the detector is loaded, the
 policy is loaded, the audit store accepts writes. The local model is reported too, but one that is
@@ -12,7 +13,6 @@ from typing import Any
 
 from aiohttp import web
 
-from proxy.metrics import render
 from proxy.state import STATE
 
 REQUIRED = ("detector", "policy", "audit")
@@ -41,8 +41,3 @@ async def readyz(request: web.Request) -> web.Response:
     if status is not None:  # the policy revision deciding, and a failed reload if it persists
         body["policy"] = status()
     return web.json_response(body, status=200 if ok else 503)
-
-
-async def metrics(request: web.Request) -> web.Response:
-    body, ctype = render()
-    return web.Response(body=body, headers={"Content-Type": ctype})

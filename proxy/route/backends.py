@@ -34,7 +34,8 @@ def build_backends(settings: Settings) -> Backends:
         local = HttpBackend(name="openai_compatible", placement="local",
                             base_url=settings.local.base_url, api_key=key,
                             region=settings.local.region, timeout_s=settings.local.timeout_s,
-                            model=settings.local.model_name, local_defaults=settings.local)
+                            model=settings.local.model_name, local_defaults=settings.local,
+                            ca_file=settings.local.ca_file)
     external: Backend | None = None
     if settings.external.enabled:
         assert settings.external.api_key is not None
@@ -42,5 +43,6 @@ def build_backends(settings: Settings) -> Backends:
                                base_url=settings.external.base_url,
                                api_key=settings.external.api_key.get_secret_value(),
                                region=provider_region(settings),
-                               timeout_s=settings.external.timeout_s)
+                               timeout_s=settings.external.timeout_s,
+                               ca_file=settings.external.ca_file)
     return Backends(local=local, external=external)

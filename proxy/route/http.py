@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
@@ -12,6 +13,7 @@ import aiohttp
 from proxy.config import LocalBackendConfig
 from proxy.route.base import BackendUnavailable, UpstreamResponse
 from proxy.route.defaults import with_local_defaults
+from proxy.tls import client_context
 
 _MAX_LINE = 8 * 1024 * 1024  # an SSE line longer than this is not a model's answer
 
@@ -28,6 +30,7 @@ class HttpBackend:
         timeout_s: float,
         model: str | None = None,
         local_defaults: LocalBackendConfig | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.name = name
         self.placement = placement
@@ -37,6 +40,7 @@ class HttpBackend:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=5)
         self._model = model
         self._defaults = local_defaults
+        self._ca_file = ca_file  # verifies the server's certificate (default: the system's CAs)
         self._session: aiohttp.ClientSession | None = None
 
     def served_model(self, requested: str) -> str:
@@ -47,7 +51,8 @@ class HttpBackend:
         self._session = aiohttp.ClientSession(
             timeout=self._timeout,
             headers=headers,
-            connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300,
+                                           ssl=client_context(self._ca_file)),
             json_serialize=lambda o: json.dumps(o, ensure_ascii=False),
         )
 

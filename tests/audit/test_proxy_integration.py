@@ -154,6 +154,7 @@ async def test_two_serve_processes_share_one_tree_and_survive_sigkill(
                         "tenants": [{"id": "acme", "api_key_sha256": [hash_key("sk-cluster")]}],
                         "detection": {"workers": 0},
                         "local": {"kind": "none"},
+                        "metrics": {"port": free_port()},  # a metrics listener each
                         "audit": {
                             "store": "postgres",
                             "postgres_dsn": PG_DSN,

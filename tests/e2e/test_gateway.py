@@ -9,7 +9,9 @@ import aiohttp
 import openai
 import pytest
 
+from proxy.metrics import metrics_app
 from tests.conftest import ADMIN_KEY
+from tests.serving import serve_app
 
 EMAIL = "jane.doe@example.com"
 PHONE = "+49 30 901820"
@@ -226,7 +228,13 @@ async def test_models_health_ready_and_metrics(proxy):
         await proxy.client().chat.completions.create(
             model="gpt-4o", messages=[{"role": "user", "content": f"Mail {EMAIL}"}])
         async with s.get(f"{proxy.origin}/metrics") as r:
-            text = await r.text()
+            assert r.status == 404  # metrics have their own listener (metrics.port)
+        runner, port = await serve_app(metrics_app())
+        try:
+            async with s.get(f"http://127.0.0.1:{port}/metrics") as r:
+                text = await r.text()
+        finally:
+            await runner.cleanup()
     assert 'privacy_proxy_requests_total{code="ok",endpoint="chat.completions",' in text
     assert 'privacy_proxy_entities_detected_total{entity_type="EMAIL_ADDRESS"' in text
     assert 'privacy_proxy_stage_seconds_bucket{le="0.0005",stage="detect"}' in text

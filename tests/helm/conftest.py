@@ -1,7 +1,8 @@
 """Render the Helm chart offline with Helm's own Go SDK (helm-python-sdk): no helm, no cluster.
 
-``SCENARIOS`` maps a name to user values: ``default`` (no values) and every ``ci/*-values.yaml``.
-``rendered(name)`` gives that scenario's objects (NOTES.txt left out), rendered once per session.
+``SCENARIOS`` maps a name to user values: ``default`` (only what every install must give: the digest
+of the proxy image that was pushed) and every ``ci/*-values.yaml``. ``rendered(name)`` gives that
+scenario's objects (NOTES.txt left out), rendered once per session.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ CHART_DIR = ROOT / "helm" / "privacy-proxy"
 RELEASE = "pp"
 NAMESPACE = "privacy"
 
-SCENARIOS: dict[str, dict[str, Any]] = {"default": {}} | {
+PROXY_DIGEST = "sha256:" + "0" * 63 + "1"
+MINIMAL: dict[str, Any] = {"proxy": {"image": {"digest": PROXY_DIGEST}}}
+SCENARIOS: dict[str, dict[str, Any]] = {"default": MINIMAL} | {
     p.name.removesuffix("-values.yaml"): yaml.safe_load(p.read_text()) or {}
     for p in sorted((CHART_DIR / "ci").glob("*-values.yaml"))
 }
@@ -36,9 +39,19 @@ def load_chart() -> helm.Chart:
     return helm.Chart.load(CHART_DIR)
 
 
+def merged(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over ``base``, maps merged key by key (as Helm merges values files)."""
+    out = dict(base)
+    for k, v in values.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
 def render_objects(values: dict[str, Any], name: str = RELEASE) -> list[dict[str, Any]]:
-    """Render the chart and parse every manifest into objects, in a stable order."""
-    out = load_chart().render(values, name=name, namespace=NAMESPACE, is_install=True)
+    """Render the chart (with ``MINIMAL`` under ``values``) and parse every manifest into
+    objects, in a stable order."""
+    out = load_chart().render(merged(MINIMAL, values), name=name, namespace=NAMESPACE,
+                              is_install=True)
     objs: list[dict[str, Any]] = []
     for path in sorted(out):
         if path.endswith("NOTES.txt"):
@@ -89,7 +102,8 @@ def container(
     objs: list[dict[str, Any]], name: str, deployment: str = f"{RELEASE}-privacy-proxy"
 ) -> Any:
     spec = one(objs, "Deployment", deployment)["spec"]["template"]["spec"]
-    return spec, next(c for c in spec["containers"] if c["name"] == name)
+    every = spec["containers"] + spec.get("initContainers", [])  # native sidecars are init ones
+    return spec, next(c for c in every if c["name"] == name)
 
 
 def materialize_mounts(
@@ -176,5 +190,6 @@ def fake_secrets(tenants: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
             "admin-keys.json": json.dumps([hash_key("sk-helm-admin")]),
         },
         "model-api-key": {"api-key": secrets.token_hex(16)},
+        "pp-privacy-proxy-model-api-key": {"api-key": secrets.token_hex(16)},
         "pp-privacy-proxy-postgresql": {"password": secrets.token_hex(16)},
     }

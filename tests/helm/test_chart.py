@@ -22,6 +22,7 @@ from proxy.decide.opa import PROBE_INPUT
 from proxy.decide.parse import parse_decision
 from tests.helm.conftest import (
     CHART_DIR,
+    MINIMAL,
     ROOT,
     SCENARIOS,
     by_kind,
@@ -280,13 +281,13 @@ def test_packaged_chart_carries_the_policies_and_renders_the_same(tmp_path: Path
     assert {f"policies/{name}" for name in _policy_files()} <= names
     assert not any(n.endswith("_test.rego") for n in names)
     packaged = helm.Chart.load_archive(archive.read_bytes())
-    assert packaged.render({}, name="pp", namespace="privacy") == load_chart().render(
-        {}, name="pp", namespace="privacy"
+    assert packaged.render(MINIMAL, name="pp", namespace="privacy") == load_chart().render(
+        MINIMAL, name="pp", namespace="privacy"
     )
 
 
 def test_notes_warn_when_postgres_or_provider_egress_is_missing() -> None:
-    notes = load_chart().render({}, name="pp", namespace="privacy")[
+    notes = load_chart().render(MINIMAL, name="pp", namespace="privacy")[
         "privacy-proxy/templates/NOTES.txt"
     ]
     assert "networkPolicy.postgres is empty" in notes

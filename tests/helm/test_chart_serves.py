@@ -93,7 +93,7 @@ async def test_rendered_chart_configuration_serves_a_chat_request(
         secret_dir = tmp_path / "secret-signing-keys"
         KeyRing(secret_dir).ensure()
         spec, _ = container(objs, "proxy")
-        (init,) = spec["initContainers"]
+        init = next(c for c in spec["initContainers"] if c["name"] == "install-signing-keys")
         init_env = {e["name"]: e["value"] for e in init["env"]}
         run = await asyncio.to_thread(
             subprocess.run,

@@ -129,3 +129,26 @@ def test_model_server_builds_the_llama_cpp_release_the_chart_runs() -> None:
     assert (
         "/app/llama-server" in text
     )  # the path the chart's command uses, as in the official image
+
+
+def test_model_server_fetches_llama_cpp_by_commit_and_checks_the_tag() -> None:
+    text = (DOCKER / "model-server.Dockerfile").read_text()
+    assert "--branch" not in text, "a tag or branch clone builds whatever the tag names today"
+    assert 'git fetch --quiet --depth 1 origin "${LLAMA_CPP_COMMIT}"' in text
+    assert 'test "$(git rev-parse HEAD)" = "${LLAMA_CPP_COMMIT}"' in text
+    assert "grep -Eqx '[0-9a-f]{40}'" in text  # no commit, no build
+
+
+def test_proxy_image_installs_only_from_the_hashed_lock() -> None:
+    text = (DOCKER / "proxy.Dockerfile").read_text()
+    installs = [c for c in dockerfile.parse_file(str(DOCKER / "proxy.Dockerfile"))
+                if c.cmd == "RUN" and "pip install" in c.value[0]]
+    assert installs
+    for cmd in installs:
+        for line in cmd.value[0].split("&&"):
+            if "pip install" not in line:
+                continue
+            assert "--no-deps" in line or "--require-hashes" in line, line
+            assert "--no-build-isolation" in line or "--no-deps" in line, line
+    assert "requirements/runtime.txt" in text and "--only-binary=:all:" in text
+    assert "https://" not in "".join(c.value[0] for c in installs), "no unhashed URL installs"

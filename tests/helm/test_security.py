@@ -40,6 +40,22 @@ def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def _policies_for(objs: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The NetworkPolicies that select pods with ``labels`` and allow something. A namespace
+    default-deny (an empty selector, no rule) selects them too but allows nothing: policies add
+    up, so it changes no allowance and is checked on its own."""
+    found = []
+    for p in by_kind(objs, "NetworkPolicy"):
+        selector = p["spec"]["podSelector"].get("matchLabels", {})
+        if not _matches(selector, labels):
+            continue
+        if not selector:
+            assert "ingress" not in p["spec"] and "egress" not in p["spec"], p["metadata"]
+            continue
+        found.append(p)
+    return found
+
+
 def test_every_container_is_non_root_unprivileged_read_only_with_limits(scenario: str) -> None:
     objs = rendered(scenario)
     specs = pod_specs(objs)
@@ -83,11 +99,7 @@ def test_model_pods_have_no_egress_at_all(scenario: str) -> None:
         assert SCENARIOS[scenario]["model"]["enabled"] is False
         return
     pod_labels = models[0]["spec"]["template"]["metadata"]["labels"]
-    policies = [
-        p
-        for p in by_kind(objs, "NetworkPolicy")
-        if _matches(p["spec"]["podSelector"]["matchLabels"], pod_labels)
-    ]
+    policies = _policies_for(objs, pod_labels)
     assert len(policies) == 1, "exactly one NetworkPolicy selects the model pods"
     spec = policies[0]["spec"]
     assert "Egress" in spec["policyTypes"] and spec["egress"] == []
@@ -107,11 +119,7 @@ def test_proxy_egress_is_only_dns_model_postgres_and_provider_cidrs(scenario: st
     objs = rendered(scenario)
     proxy = one(objs, "Deployment", "pp-privacy-proxy")
     labels = proxy["spec"]["template"]["metadata"]["labels"]
-    (policy,) = [
-        p
-        for p in by_kind(objs, "NetworkPolicy")
-        if _matches(p["spec"]["podSelector"]["matchLabels"], labels)
-    ]
+    (policy,) = _policies_for(objs, labels)
     spec = policy["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
     rules = spec["egress"]
@@ -145,8 +153,11 @@ def test_proxy_egress_is_only_dns_model_postgres_and_provider_cidrs(scenario: st
 def test_proxy_ingress_is_restricted_when_sources_are_given() -> None:
     objs = rendered("locked-down")
     spec = one(objs, "NetworkPolicy", "pp-privacy-proxy")["spec"]
-    (rule,) = spec["ingress"]
+    rule, metrics = spec["ingress"]
     assert rule["ports"] == [{"port": 8080, "protocol": "TCP"}]
+    # The metrics port, only from the monitoring namespace's Prometheus.
+    assert metrics["ports"] == [{"port": 9464, "protocol": "TCP"}]
+    assert metrics["from"] == SCENARIOS["locked-down"]["networkPolicy"]["metricsFrom"]
     sources = rule["from"]
     assert sources[0] == {
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "apps"}}
@@ -157,7 +168,7 @@ def test_proxy_ingress_is_restricted_when_sources_are_given() -> None:
 
 def test_opa_api_is_bound_to_localhost_and_read_only(scenario: str) -> None:
     proxy = one(rendered(scenario), "Deployment", "pp-privacy-proxy")
-    opa = next(c for c in proxy["spec"]["template"]["spec"]["containers"] if c["name"] == "opa")
+    opa = next(c for c in _containers(proxy["spec"]["template"]["spec"]) if c["name"] == "opa")
     args = opa["args"]
     assert "--addr=127.0.0.1:8181" in args
     assert "--authorization=basic" in args and "--disable-telemetry" in args
@@ -228,7 +239,7 @@ def test_signing_keys_init_container_copies_the_ring_or_refuses(
 ) -> None:
     """Runs the rendered init container's script here on a fake Secret mount."""
     spec = one(rendered("default"), "Deployment", "pp-privacy-proxy")["spec"]["template"]["spec"]
-    (init,) = spec["initContainers"]
+    init = next(c for c in spec["initContainers"] if c["name"] == "install-signing-keys")
     src, dst = tmp_path / "secret", tmp_path / "keys"
     src.mkdir()
     dst.mkdir()
@@ -248,16 +259,19 @@ def test_signing_keys_init_container_copies_the_ring_or_refuses(
         assert list(dst.iterdir()) == []
 
 
-def test_images_are_pinned(scenario: str) -> None:
+def test_images_are_pinned_by_digest(scenario: str) -> None:
+    opted_out = SCENARIOS[scenario].get("images", {}).get("requireDigest") is False
     for name, spec in pod_specs(rendered(scenario)):
         for c in _containers(spec):
             image = c["image"]
             ref, _, digest = image.partition("@")
-            tag = ref.rsplit(":", 1)[1] if ":" in ref.rsplit("/", 1)[-1] else ""
-            assert digest or tag, f"{name}/{c['name']} {image} has neither tag nor digest"
-            assert tag != "latest", image
             if digest:
                 assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), image
+                assert ":" not in ref.rsplit("/", 1)[-1], f"{image}: the digest alone names it"
+                continue
+            assert opted_out, f"{name}/{c['name']} {image} is not pinned by digest"
+            tag = ref.rsplit(":", 1)[1] if ":" in ref.rsplit("/", 1)[-1] else ""
+            assert tag and tag != "latest", image
 
 
 def test_gpu_model_server_shape() -> None:
@@ -272,7 +286,10 @@ def test_gpu_model_server_shape() -> None:
     assert "--parallel=8" in c["args"] and "--ctx-size=65536" in c["args"]
     assert "--model=/models/model.gguf" in c["args"]
     assert "--no-slots" in c["args"], "/slots would expose the prompts being processed"
-    assert "ghcr.io/ggml-org/llama.cpp:server-cuda-" in c["image"]
+    assert c["image"] == (
+        "ghcr.io/ggml-org/llama.cpp@"
+        "sha256:3e7673cce183a55f97a1bc3c80817f3c61452483c13bc088a6766388af4775fe"
+    )
     vllm = one(rendered("vllm"), "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
     assert vllm["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
     assert "--max-num-seqs=64" in vllm["containers"][0]["args"]
@@ -311,65 +328,84 @@ def gguf_server() -> Any:
     server.server_close()
 
 
-def _fetch_container(values: dict[str, Any]) -> dict[str, Any]:
+ARTIFACTS = [{"podSelector": {"matchLabels": {"app": "artifacts"}}}]
+
+
+def _fetch_pods(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fetch Job's container and the model pod's verify-model init container."""
     objs = render_objects(values)
+    (job,) = by_kind(objs, "Job")
+    (fetch,) = job["spec"]["template"]["spec"]["containers"]
     spec = one(objs, "Deployment", "pp-privacy-proxy-model")["spec"]["template"]["spec"]
-    (init,) = spec["initContainers"]
-    return init
+    (verify,) = spec["initContainers"]
+    return fetch, verify
 
 
-@pytest.mark.parametrize("good_digest", [True, False])
-def test_fetch_init_container_refuses_a_gguf_with_the_wrong_sha256(
-    gguf_server: _FileServer, tmp_path: Path, good_digest: bool
-) -> None:
-    """Runs the rendered init container's script here, against a local file server."""
-    digest = hashlib.sha256(gguf_server.payload).hexdigest() if good_digest else "0" * 64
-    url = f"http://127.0.0.1:{gguf_server.server_address[1]}/m.gguf"
-    values = {"model": {"gguf": {"source": "url", "url": url, "sha256": digest, "file": "m.gguf"}}}
-    init = _fetch_container(values)
-    env = {e["name"]: e["value"] for e in init["env"]} | {"MODEL_DIR": str(tmp_path)}
-    run = subprocess.run(
-        init["command"] + init["args"],
+def _run(container: dict[str, Any], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        container["command"] + container["args"],
         env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("good_digest", [True, False])
+def test_fetch_job_refuses_a_gguf_with_the_wrong_sha256_and_the_model_waits_for_it(
+    gguf_server: _FileServer, tmp_path: Path, good_digest: bool
+) -> None:
+    """Runs the rendered fetch Job's script here, against a local file server, then the model
+    pod's verify-model script on what it left on the claim."""
+    digest = hashlib.sha256(gguf_server.payload).hexdigest() if good_digest else "0" * 64
+    url = f"http://127.0.0.1:{gguf_server.server_address[1]}/m.gguf"
+    values = {
+        "model": {"gguf": {"source": "url", "url": url, "sha256": digest, "file": "m.gguf"}},
+        "networkPolicy": {"modelFetch": ARTIFACTS},
+    }
+    fetch, verify = _fetch_pods(values)
+    env = {e["name"]: e["value"] for e in fetch["env"]} | {"MODEL_DIR": str(tmp_path)}
+    verify_env = {e["name"]: e["value"] for e in verify["env"]}
+    verify_env |= {"MODEL_DIR": str(tmp_path), "WAIT_SECONDS": "0"}
+    assert "MODEL_URL" not in verify_env, "the model pod never downloads"
+    run = _run(fetch, env)
     target = tmp_path / "m.gguf"
     if good_digest:
         assert run.returncode == 0, run.stderr
         assert target.read_bytes() == gguf_server.payload
-        # A second start finds the verified file and does not download again.
+        # A second run finds the verified file and does not download again.
         gguf_server.payload = b"changed"
-        again = subprocess.run(
-            init["command"] + init["args"],
-            env={"PATH": os.environ["PATH"], **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        again = _run(fetch, env)
         assert again.returncode == 0 and "cached model verified" in again.stdout
+        checked = _run(verify, verify_env)
+        assert checked.returncode == 0 and "model verified" in checked.stdout
     else:
         assert run.returncode != 0
         assert not target.exists(), "an unverified GGUF must never be where the server loads it"
+        checked = _run(verify, verify_env)
+        assert checked.returncode != 0 and "fetch Job" in checked.stderr
+    target.write_bytes(b"tampered")  # a file that is there but wrong is not loaded either
+    assert _run(verify, verify_env).returncode != 0
 
 
-def test_url_source_requires_a_sha256() -> None:
+def test_url_source_requires_a_sha256_and_a_fetch_destination() -> None:
     import helm_python as helm
 
     with pytest.raises(helm.HelmError, match="sha256"):
-        render_objects({"model": {"gguf": {"source": "url", "url": "http://a/b.gguf"}}})
+        render_objects({"model": {"gguf": {"source": "url", "url": "http://a/b.gguf"}},
+                        "networkPolicy": {"modelFetch": ARTIFACTS}})
+    ok = {"source": "url", "url": "http://a/b.gguf", "sha256": "a" * 64}
+    with pytest.raises(helm.HelmError, match="networkPolicy.modelFetch"):
+        render_objects({"model": {"gguf": ok}})
+    assert by_kind(render_objects({"model": {"gguf": ok}, "networkPolicy": {"enabled": False}}),
+                   "Job")
 
 
 def test_bundled_postgresql_answers_only_the_proxy_and_reaches_nothing() -> None:
     objs = rendered("bundled-postgresql")
     (sts,) = by_kind(objs, "StatefulSet")
     labels = sts["spec"]["template"]["metadata"]["labels"]
-    (policy,) = [
-        p
-        for p in by_kind(objs, "NetworkPolicy")
-        if _matches(p["spec"]["podSelector"]["matchLabels"], labels)
-    ]
+    (policy,) = _policies_for(objs, labels)
     assert policy["spec"]["egress"] == []
     proxy = one(objs, "Deployment", "pp-privacy-proxy")
     (rule,) = policy["spec"]["ingress"]

@@ -64,23 +64,50 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-test-client" (include "privacy-proxy.fullname" .)) .Values.tests.apiKeySecret }}
 {{- end }}
 
-{{/* An image reference registry/repository:tag@digest; the runtime pulls by digest when one is set. */}}
+{{/* An image reference: registry/repository@sha256:... when a digest is set (the tag is then
+only documentation, in values.yaml). Without a digest the chart refuses to render, unless
+images.requireDigest is false, the explicit opt-out for tag-only references.
+Include with (dict "ctx" $ "image" .Values.x.image "default" "<tag>" "path" "x.image"). */}}
 {{- define "privacy-proxy.image" -}}
 {{- $img := .image -}}
 {{- $ref := printf "%s/%s" $img.registry $img.repository -}}
-{{- $tag := default .default $img.tag -}}
-{{- if $tag }}{{ $ref = printf "%s:%s" $ref $tag }}{{ end -}}
-{{- if $img.digest }}{{ $ref = printf "%s@%s" $ref $img.digest }}{{ end -}}
-{{- $ref -}}
+{{- if $img.digest -}}
+{{- printf "%s@%s" $ref $img.digest -}}
+{{- else if .ctx.Values.images.requireDigest -}}
+{{- fail (printf "%s.digest is empty: images are pulled by digest. Set it to the image's sha256 digest (crane digest <image:tag>, or docker buildx imagetools inspect <image:tag>), or set images.requireDigest=false to allow a tag-only reference" .path) -}}
+{{- else -}}
+{{- printf "%s:%s" $ref (required (printf "%s.tag is required without a digest" .path) (default .default $img.tag)) -}}
+{{- end -}}
 {{- end }}
 
-{{/* The local route's base URL: the chart's model Service, or a model server you run. */}}
+{{/* The local route's base URL: the chart's model Service (https when model.tls.enabled), or a
+model server you run. */}}
 {{- define "privacy-proxy.localBaseUrl" -}}
 {{- if .Values.model.enabled -}}
-{{- printf "http://%s:%d/v1" (include "privacy-proxy.modelName" .) (int .Values.model.service.port) -}}
+{{- printf "%s://%s:%d/v1" (ternary "https" "http" .Values.model.tls.enabled) (include "privacy-proxy.modelName" .) (int .Values.model.service.port) -}}
 {{- else -}}
 {{- required "model.externalBaseUrl is required when model.enabled is false" .Values.model.externalBaseUrl -}}
 {{- end -}}
+{{- end }}
+
+{{- define "privacy-proxy.modelApiKeySecretName" -}}
+{{- default (printf "%s-api-key" (include "privacy-proxy.modelName" .)) .Values.model.apiKey.secretName }}
+{{- end }}
+
+{{/* The Secret holding the CA bundle that verifies the model server (default: its TLS Secret). */}}
+{{- define "privacy-proxy.modelCaSecretName" -}}
+{{- $t := .Values.model.tls -}}
+{{- default (required "model.tls.secretName is required when model.tls.enabled is true" $t.secretName) $t.caSecretName }}
+{{- end }}
+
+{{/* The client listener's scheme: https with proxy.tls.enabled. */}}
+{{- define "privacy-proxy.scheme" -}}
+{{- ternary "https" "http" .Values.proxy.tls.enabled -}}
+{{- end }}
+
+{{/* Labels of the pods that fetch the GGUF (model.gguf.source url). */}}
+{{- define "privacy-proxy.fetchName" -}}
+{{- printf "%s-fetch" (include "privacy-proxy.modelName" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/* Pod-level security context shared by every pod. */}}
