@@ -16,6 +16,7 @@ import pytest
 
 from proxy.config import ROOT
 from proxy.decide.types import PolicyError
+from proxy.metrics import render
 from tests.decide.test_rules_e2e import EMAIL, PERSONAL, proxy, send
 
 
@@ -50,8 +51,7 @@ async def test_broken_edit_keeps_the_last_good_policy_and_is_reported(
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{p.origin}/readyz") as resp:
                 ready_status, ready = resp.status, await resp.json()
-            async with http.get(f"{p.origin}/metrics") as resp:
-                metrics = await resp.text()
+        metrics = render()[0].decode()  # what the metrics listener serves (same process)
         failed = await _reload_records(p, 1)
         rego.write_text(good + "\n# fixed\n")
         _touch(rego)
