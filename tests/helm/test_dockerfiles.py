@@ -152,3 +152,14 @@ def test_proxy_image_installs_only_from_the_hashed_lock() -> None:
             assert "--no-build-isolation" in line or "--no-deps" in line, line
     assert "requirements/runtime.txt" in text and "--only-binary=:all:" in text
     assert "https://" not in "".join(c.value[0] for c in installs), "no unhashed URL installs"
+
+
+def test_proxy_image_carries_the_default_embedded_policy_engine() -> None:
+    """The embedded default is OPA's Go engine, which pip cannot resolve with the rest: the image
+    installs it from its own hashed file and imports it at build time."""
+    from proxy.config import PolicyConfig
+
+    assert PolicyConfig().embedded == "opa-go"
+    text = (DOCKER / "proxy.Dockerfile").read_text()
+    assert "-r requirements/opa.txt" in text and "--ignore-requires-python" in text
+    assert "opa_bindings" in text
