@@ -47,7 +47,7 @@ result := decision("deny", "none", [], {"input_invalid"}) if {
 	destination,
 )
 
-endpoints := {"chat.completions", "completions", "embeddings"}
+endpoints := {"chat.completions", "completions", "embeddings", "responses"}
 
 # Input validation: anything missing or of the wrong type makes the request undecidable.
 valid_input if {

@@ -208,6 +208,31 @@ test_result_completions_strict_local if {
 	r.route == "local"
 }
 
+test_result_responses_personal_data_pseudonymized if {
+	r := decision.result with input.tenant as tenant({})
+		with input.request as request({"endpoint": "responses"})
+		with input.detection as detection(["PERSON", "EMAIL_ADDRESS"])
+		with input.destinations as destinations(true, true, "openai")
+	r.route == "external"
+	r.transform == "pseudonymize"
+}
+
+test_result_responses_strict_local if {
+	r := decision.result with input.tenant as tenant({"strict": true})
+		with input.request as request({"endpoint": "responses"})
+		with input.detection as detection(["PERSON"])
+		with input.destinations as destinations(true, true, "openai")
+	r.route == "local"
+}
+
+test_result_responses_special_category_local if {
+	r := decision.result with input.tenant as tenant({})
+		with input.request as request({"endpoint": "responses"})
+		with input.detection as detection(["HEALTH_DATA"])
+		with input.destinations as destinations(true, true, "openai")
+	r.route == "local"
+}
+
 # keep_local: special categories (Art. 9) and criminal-offence data (Art. 10)
 
 test_keep_local_special_category_local if {

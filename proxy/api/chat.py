@@ -19,12 +19,12 @@ class _Chunks:
         self._cr = ChunkRestorer(restorer) if restorer is not None else None
         self.model = model
 
-    def process(self, event: dict[str, Any]) -> dict[str, Any]:
+    def process(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         if self._cr is not None:
             event = self._cr.process(event)
         if "model" in event:
             event["model"] = self.model
-        return event
+        return [event]
 
     def tail(self) -> list[dict[str, Any]]:
         last = self._cr.tail() if self._cr is not None else None

@@ -6,11 +6,13 @@ from __future__ import annotations
 from proxy.api.chat import CHAT_COMPLETIONS, COMPLETIONS
 from proxy.api.embeddings import EMBEDDINGS
 from proxy.api.endpoint import Endpoint
+from proxy.api.responses import RESPONSES_API
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     CHAT_COMPLETIONS,
     COMPLETIONS,
     EMBEDDINGS,
+    RESPONSES_API,
 )
 
 

@@ -18,21 +18,23 @@ import sys
 from typing import Any
 
 from proxy.api.fields import Extracted, TextField
-from proxy.api.schema import chat, completions, embeddings
+from proxy.api.schema import chat, completions, embeddings, responses
 from proxy.api.schema.nodes import Node
 from proxy.api.schema.walk import At, Walk
 
-__all__ = ["CHAT", "COMPLETIONS", "EMBEDDINGS", "SCHEMAS", "Extracted", "TextField",
-           "extract_texts"]
+__all__ = ["CHAT", "COMPLETIONS", "EMBEDDINGS", "RESPONSES", "SCHEMAS", "Extracted",
+           "TextField", "extract_texts"]
 
 CHAT = "chat.completions"
 COMPLETIONS = "completions"
 EMBEDDINGS = "embeddings"
+RESPONSES = "responses"
 
 SCHEMAS: dict[str, Node] = {
     CHAT: chat.REQUEST,
     COMPLETIONS: completions.REQUEST,
     EMBEDDINGS: embeddings.REQUEST,
+    RESPONSES: responses.REQUEST,
 }
 
 

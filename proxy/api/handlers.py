@@ -116,6 +116,18 @@ async def models(request: web.Request) -> web.Response:
         {"id": n, "object": "model", "created": created, "owned_by": o} for n, o in names]})
 
 
+def refusal_handler(reason: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Answers a path the proxy does not serve, and says why (after checking the key)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        authenticate(request.app[STATE], request)
+        raise ProxyError(ErrorCode.unsupported_input, reason)
+
+    return handler
+
+
 def routes() -> list[web.RouteDef]:
     return [*(web.post(api.path, endpoint_handler(api)) for api in ENDPOINTS),
+            *(web.route("*", path, refusal_handler(reason)) for api in ENDPOINTS
+              for path, reason in api.unserved.items()),
             web.get("/v1/models", models)]

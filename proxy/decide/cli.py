@@ -19,6 +19,9 @@ ENDPOINT_BY_FIELD = (
     ("prompt", "completions"),
     ("input", "embeddings"),
 )
+# Fields only a Responses API request has: a body with ``input`` and one of them is one.
+RESPONSES_FIELDS = ("instructions", "tools", "text", "max_output_tokens", "reasoning", "store",
+                    "previous_response_id", "conversation", "truncation")
 
 
 def register(subparsers: Any) -> None:
@@ -32,8 +35,9 @@ def register(subparsers: Any) -> None:
     ev.add_argument("--tenant", help="tenant id from the configuration (default: the first)")
     ev.add_argument(
         "--endpoint",
-        choices=[e for _, e in ENDPOINT_BY_FIELD],
-        help="default: guessed from the body (messages, prompt or input)",
+        choices=[*(e for _, e in ENDPOINT_BY_FIELD), "responses"],
+        help="default: guessed from the body (messages, prompt, or input: responses when the "
+        "body has a field only the Responses API has, or input items, else embeddings)",
     )
     ev.add_argument(
         "--purpose", help="the purpose the request names (its x-privacy-proxy-purpose header)"
@@ -73,6 +77,9 @@ def _tenant(settings: Settings, wanted: str | None) -> TenantConfig:
 def _endpoint(body: dict[str, Any], wanted: str | None) -> str:
     if wanted:
         return wanted
+    if "input" in body and (any(k in body for k in RESPONSES_FIELDS) or any(
+            isinstance(i, dict) for i in body["input"] if isinstance(body["input"], list))):
+        return "responses"
     for key, endpoint in ENDPOINT_BY_FIELD:
         if key in body:
             return endpoint

@@ -33,7 +33,8 @@ class PolicyEngine(Protocol):
 
         {
           "tenant":  {"id", "region", "allow_external", "strict", "allowed_models", "purpose"},
-          "request": {"endpoint": "chat.completions" | "completions" | "embeddings",
+          "request": {"endpoint": "chat.completions" | "completions" | "embeddings"
+                                  | "responses",
                       "model": str, "stream": bool},
           "detection": {"entities": {TYPE: {"count": int, "max_score": float}},
                         "has_personal_data": bool, "special_categories": [TYPE, ...]},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from proxy.config import Settings
 from proxy.decide.facts import provider_region
 from proxy.route.base import Backend
+from proxy.route.bridge import ResponsesBridge
 from proxy.route.http import HttpBackend
 
 
@@ -36,6 +37,8 @@ def build_backends(settings: Settings) -> Backends:
                             region=settings.local.region, timeout_s=settings.local.timeout_s,
                             model=settings.local.model_name, local_defaults=settings.local,
                             ca_file=settings.local.ca_file)
+    if local is not None:  # the local servers speak chat completions: the Responses API bridged
+        local = ResponsesBridge(local)
     external: Backend | None = None
     if settings.external.enabled:
         assert settings.external.api_key is not None

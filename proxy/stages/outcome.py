@@ -72,7 +72,8 @@ def _unrecorded(ctx: RequestContext) -> Reply:
 
 class _Relay:
     """A streamed answer on its way out: restored event batches, framed by the endpoint, one
-    write per batch; the outcome is committed before the closing event."""
+    write per batch; the outcome is committed before the closing event (``[DONE]``, or the event
+    the endpoint says ends the answer, held until then)."""
 
     def __init__(
         self, ctx: RequestContext, events: AsyncIterator[list[dict[str, Any]]], trail: AuditTrail
@@ -82,9 +83,17 @@ class _Relay:
 
     async def frames(self) -> AsyncIterator[bytes]:
         api = self.ctx.api
+        closing: list[dict[str, Any]] = []  # the event that ends the answer, and what follows
         try:
             async for batch in self.events:
-                yield b"".join(api.frame(event) for event in batch)
+                now = []
+                for event in batch:
+                    if closing or api.closes(event):
+                        closing.append(event)
+                    else:
+                        now.append(event)
+                if now:
+                    yield b"".join(api.frame(event) for event in now)
         except Exception as e:  # the backend broke off (or sent what cannot be relayed)
             self.ended = True
             log.warning("model stream broke off", extra={"error": type(e).__name__})
@@ -101,7 +110,7 @@ class _Relay:
             yield api.error_event(err.body)
             return
         _count(self.ctx, "ok", done=True)
-        yield api.end()
+        yield b"".join(api.frame(event) for event in closing) + api.end()
 
     async def close(self) -> None:
         """Once the reply is sent or abandoned: a stream that did not end lost its client."""

@@ -49,11 +49,12 @@ async def _restored(
         async for batch in up.chunks:
             out: list[dict[str, Any]] = []
             for event in batch:
-                out.append(events.process(event))
-                if not answered and api.has_content(out[-1]):
-                    answered = True
-                    yield out
-                    out = []
+                for restored in events.process(event):
+                    out.append(restored)
+                    if not answered and api.has_content(restored):
+                        answered = True
+                        yield out
+                        out = []
             if out:
                 yield out
         tail = events.tail()

@@ -104,7 +104,7 @@ TENANT_IDS = [
 ]
 PURPOSES: list[Any] = ["general", "support", "Support", "research", "marketing", "billing", ""]
 MODELS: list[Any] = ["gpt-4o", "gpt-4o-mini", "smollm2-135m-instruct", "text-embedding-3-small"]
-ENDPOINTS: list[Any] = ["chat.completions", "completions", "embeddings"]
+ENDPOINTS: list[Any] = ["chat.completions", "completions", "embeddings", "responses"]
 
 
 def variants(root: Path) -> dict[str, Path]:

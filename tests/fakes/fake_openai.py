@@ -11,6 +11,14 @@ Behaviour, per request:
   - when the text starts with ``REFUSE:``: a ``refusal`` of ``ECHO: `` + the text.
   Streaming splits the content (refusal, tool arguments or input) into chunks of ``chunk_size``
   characters, so placeholders arrive split across chunks.
+  When the last message is a tool result, the answer is ``ECHO: `` + that result, as text (the
+  second turn of a tool round trip).
+- responses (the Responses API): the same answers as chat, as a response object: ``ECHO: `` + the
+  text of the last user message (or of the last tool output, when the input ends with one) as
+  an ``output_text``, or a ``function_call`` / ``custom_tool_call`` item, a ``refusal`` part, or
+  JSON text for a JSON ``text.format``. The response echoes the request's settings (instructions,
+  tools, text, metadata...), as the API does. Streams are the API's typed events (``event:`` +
+  ``data:``), the text or arguments cut into deltas of ``chunk_size`` characters.
 - completions: ``ECHO: `` + the prompt. embeddings: a deterministic 8-dim vector per input.
 
 Run standalone for benchmarks: ``python -m tests.fakes.fake_openai --port 9000``.
@@ -22,11 +30,14 @@ import argparse
 import asyncio
 import hashlib
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes import fake_responses
 
 
 @dataclass
@@ -53,6 +64,7 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/completions", self.completions)
         app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_post("/v1/responses", self.responses)
         app.router.add_get("/v1/models", self.models)
         return app
 
@@ -77,11 +89,13 @@ class FakeOpenAI:
         body = await self._read(request)
         if self.fail_status:
             return self._error()
-        said = _last_user_text(body.get("messages", []))
+        messages = body.get("messages", [])
+        after_tool = bool(messages) and messages[-1].get("role") == "tool"
+        said = _text_of(messages[-1].get("content")) if after_tool else _last_user_text(messages)
         text = "ECHO: " + said
         model = body.get("model", "fake")
         cid = "chatcmpl-fake" + hashlib.sha1(text.encode()).hexdigest()[:10]
-        kind, name, payload = _answer_kind(body, said)
+        kind, name, payload = ("text", None, said) if after_tool else _answer_kind(body, said)
         usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
         if not body.get("stream"):
             message: dict[str, Any] = {"role": "assistant", "content": None}
@@ -153,6 +167,35 @@ class FakeOpenAI:
         await resp.write_eof()
         return resp
 
+    async def responses(self, request: web.Request) -> web.StreamResponse:
+        body = await self._read(request)
+        if self.fail_status:
+            return self._error()
+        if not body.get("stream"):
+            item, _ = fake_responses.output_item(body)
+            return web.json_response(fake_responses.response(
+                body, "resp_fake" + secrets.token_hex(8), "completed", [item]))
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        first = True
+        for event in fake_responses.events(body, self.chunk_size):
+            data = json.dumps(event, ensure_ascii=False)
+            await self._write(resp, f"event: {event['type']}\ndata: {data}\n\n".encode())
+            if first and event["type"].endswith(".delta") and self.gate is not None:
+                first = False
+                await self.gate.wait()
+        await resp.write_eof()
+        return resp
+
+    async def _write(self, resp: web.StreamResponse, event: bytes) -> None:
+        if self.split_bytes is None:
+            await resp.write(event)
+            return
+        event = event.replace(b"\n", b"\r\n")
+        for i in range(0, len(event), self.split_bytes):
+            await resp.write(event[i : i + self.split_bytes])
+            await asyncio.sleep(0)
+
     async def completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._read(request)
         if self.fail_status:
@@ -223,11 +266,16 @@ def _answer_kind(body: dict[str, Any], said: str) -> tuple[str, str | None, str]
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for m in reversed(messages):
         if m.get("role") == "user":
-            c = m.get("content")
-            if isinstance(c, str):
-                return c
-            if isinstance(c, list):
-                return " ".join(p.get("text", "") for p in c if p.get("type") == "text")
+            return _text_of(m.get("content"))
+    return ""
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content
+                        if p.get("type") in ("text", "input_text", "output_text"))
     return ""
 
 

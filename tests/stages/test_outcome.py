@@ -4,6 +4,7 @@ answer; an outcome that cannot be recorded withholds that end; a client that lea
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from typing import Any
 
@@ -145,3 +146,63 @@ async def test_the_policy_refusal_adds_no_record(audit_log: MerkleAuditLog) -> N
     assert reply.status == 403
     await asyncio.sleep(0)
     assert records(audit_log) == []
+
+
+def _responses_ctx() -> RequestContext:
+    from proxy.api.responses import RESPONSES_API
+
+    ctx = routed(stream=True)
+    ctx.api, ctx.body = RESPONSES_API, {"model": "gpt-4o", "input": "hi", "stream": True}
+    return ctx
+
+
+DELTA = {"type": "response.output_text.delta", "sequence_number": 4, "item_id": "m",
+         "output_index": 0, "content_index": 0, "delta": "Hi"}
+COMPLETED = {"type": "response.completed", "sequence_number": 5, "response": {"id": "r"}}
+
+
+async def test_a_responses_stream_ends_with_its_completed_event_after_the_outcome(
+    audit_log: MerkleAuditLog,
+) -> None:
+    ctx = _responses_ctx()
+    ctx.answer = Answer(200, events=events([DELTA, COMPLETED]))
+    await Outcome(AuditTrail(audit_log))(ctx)
+    assert ctx.reply is not None and ctx.reply.stream is not None
+    frames = []
+    async for frame in ctx.reply.stream:
+        recorded = [o["status"] for o in records(audit_log, "outcome")]
+        assert recorded == ([200] if b"response.completed" in frame else [])
+        frames.append(frame)
+    await ctx.reply.close()
+    assert frames[0].startswith(b"event: response.output_text.delta\ndata: ")
+    assert frames[-1].startswith(b"event: response.completed\ndata: ")
+    assert b"[DONE]" not in b"".join(frames)
+
+
+async def test_a_responses_stream_that_breaks_off_ends_with_an_error_event(
+    audit_log: MerkleAuditLog,
+) -> None:
+    ctx = _responses_ctx()
+    ctx.answer = Answer(200, events=events([DELTA], fail=BackendUnavailable("cut")))
+    await Outcome(AuditTrail(audit_log))(ctx)
+    assert ctx.reply is not None and ctx.reply.stream is not None
+    frames = [f async for f in ctx.reply.stream]
+    head, data = frames[-1].decode().strip().split("\n")
+    assert head == "event: error"
+    error = json.loads(data.removeprefix("data: "))
+    assert error["type"] == "error" and error["code"] == "upstream_error" and error["message"]
+    assert b"response.completed" not in b"".join(frames)
+    assert [o["status"] for o in records(audit_log, "outcome")] == [502]
+
+
+async def test_a_responses_stream_whose_outcome_cannot_be_recorded_never_completes(
+    audit_log: MerkleAuditLog,
+) -> None:
+    ctx = _responses_ctx()
+    ctx.answer = Answer(200, events=events([DELTA, COMPLETED]))
+    await Outcome(AuditTrail(audit_log))(ctx)
+    break_store(audit_log)
+    assert ctx.reply is not None and ctx.reply.stream is not None
+    frames = b"".join([f async for f in ctx.reply.stream])
+    assert b"response.completed" not in frames and b"audit_unavailable" in frames
+    assert frames.rstrip().split(b"\n")[-2] == b"event: error"
