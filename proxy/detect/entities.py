@@ -28,12 +28,14 @@ from proxy.detect.nlp import OPENERS
 from proxy.detect.recognizers.addresses import BLOCK_LINE
 from proxy.detect.recognizers.locations import personal_place
 from proxy.detect.recognizers.names import (
+    NAME_SHAPE,
     ambiguous_name,
     common_word,
     given_name,
     person_cue,
     place_context,
     plausible_person,
+    slot_name,
     stop_word,
     unambiguous_name,
 )
@@ -157,3 +159,64 @@ _LINE_END = re.compile(r"[ \t]*\n")
 def _line_start(text: str, start: int) -> bool:
     line = text[text.rfind("\n", 0, start) + 1 : start]
     return not any(c.isalnum() for c in line)
+
+
+_BLOCK_PREFIX = re.compile(r"[ \t>}?*\-•|]*")
+_NAME_LINE = re.compile(rf"{NAME_SHAPE}[ \t]*$")
+
+
+def name_above_address(text: str, spans: Sequence[SpanTuple]) -> list[SpanTuple]:
+    """The addressee of a postal block: a line holding only a name, at most three lines above an
+    address that starts its own line ("Leigha Mackay / La Sagne / Switzerland" has none;
+    "Eustaquia Acevedo / (blank) / 4317 Invalidenstrasse 19 / ..." has one)."""
+    out: list[SpanTuple] = []
+    for s, _, t, _ in spans:
+        if t != "STREET_ADDRESS" or not _line_start(text, s):
+            continue
+        end = text.rfind("\n", 0, s)
+        for _ in range(3):
+            if end <= 0:
+                break
+            start = text.rfind("\n", 0, end) + 1
+            line = _BLOCK_PREFIX.match(text, start, end)
+            assert line is not None
+            m = _NAME_LINE.match(text, line.end(), end)
+            if m and " " in m.group("name") and _addressee(m.group("name")):
+                out.append((m.start("name"), m.end("name"), "PERSON", NER_SCORE))
+            end = start - 1
+    return out
+
+
+def _addressee(value: str) -> bool:
+    return slot_name(value) and plausible_person(value) and not _COMPANY.search(value)
+
+
+_COMPANY = re.compile(
+    r"(?i:\b(?:inc|ltd|llc|plc|corp|corporation|company|co|group|holdings?|limited|gmbh|ag|sa|nv|"
+    r"bv|trust|fund|bank|partners|services|solutions|systems|technologies|international)\b)"
+)
+_LIST_SEP = r"(?:,\s+(?:and\s+|or\s+|&\s+)?|\s+(?:and|or|&)\s+)"
+_UNNAMED = NAME_SHAPE.replace("(?P<name>", "(?:")
+_LIST = re.compile(rf"{_UNNAMED}(?:{_LIST_SEP}{_UNNAMED})+")
+_ITEM = re.compile(NAME_SHAPE)
+
+
+def conjoined_names(text: str, spans: Sequence[SpanTuple]) -> list[SpanTuple]:
+    """Names listed with a person ("Cocci and Rios", "Svensson, Estrada and Scott"): every
+    item of a list that holds a PERSON and that is itself a name shape."""
+    persons = [(s, e) for s, e, t, _ in spans if t == "PERSON"]
+    if not persons:
+        return []
+    out: list[SpanTuple] = []
+    for m in _LIST.finditer(text):
+        items = [(i.start(), i.end()) for i in _ITEM.finditer(text, m.start(), m.end())]
+        if not any(s <= a and b <= e or a <= s < b for a, b in items for s, e in persons):
+            continue
+        for a, b in items:
+            covered = any(s <= a and b <= e for s, e in persons)
+            value = text[a:b]
+            if value.split()[0].lower() in OPENERS:
+                continue
+            if not covered and slot_name(value) and plausible_person(value):
+                out.append((a, b, "PERSON", NER_SCORE))
+    return out
