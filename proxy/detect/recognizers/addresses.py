@@ -18,6 +18,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from proxy.detect.recognizers.base import OwnRecognizer
+from proxy.detect.recognizers.names import common_word
 
 _U = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇŐŰĐÞΑ-ΩА-Я"
 _L = "a-zß-öø-ÿąćęłńśźżőšžčřďťňűđðþα-ωά-ώа-я"
@@ -157,6 +158,25 @@ _REST_OF_LINE = re.compile(r"[ \t]+[^\W\d][^\n,;:!?]{0,30}?(?=[ \t]*\n)")
 _LEADING_NUMBER = re.compile(r"(?:\d{1,6}[ \t]){1,2}$")
 
 
+# "in Schweinfurt 97419", "in GRIGADALE PH36 9QH", "near Ceylon S4P 3Y2": a town with its postcode
+# is part of an address even without the street.
+_TOWN_POSTCODE = re.compile(
+    rf"(?i:\b(?:in|at|near|from|to)\s+)(?P<town>{_ANY}(?:[ \-](?:{_LINK}[ \-])?{_ANY}){{0,3}})"
+    r"\s(?P<code>\d{5}|\d{4}(?:\s?[A-Z]{2})?|\d{3}\s\d{2}|\d{2}-\d{3}|"
+    r"[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d)(?![\w.,]\d|[\w%])"
+)
+
+
+def _towns_with_postcode(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _TOWN_POSTCODE.finditer(text):
+        code, town = m.group("code"), m.group("town")
+        if re.fullmatch(r"(?:19|20)\d\d", code) or any(common_word(w) for w in town.split()):
+            continue  # "in May 2024", "in Python 3110"
+        out.append((m.start("town"), m.end("code")))
+    return out
+
+
 def _named_streets(text: str) -> list[tuple[int, int]]:
     """Name-and-number streets the context calls an address, and intersections."""
     out = []
@@ -165,8 +185,9 @@ def _named_streets(text: str) -> list[tuple[int, int]]:
         if words[0].lower() in _NOT_STREET_WORDS or words[-2].lower() in _NOT_STREET_WORDS:
             continue
         end = m.end()
+        year = re.fullmatch(r"(?:19|20)\d\d\.?", words[-1])  # "is in Berlin 2025"
         if (
-            _PLACE_PHRASE.search(text, max(0, m.start() - 40), m.start())
+            (_PLACE_PHRASE.search(text, max(0, m.start() - 40), m.start()) and not year)
             or _UNIT.match(text, end)
             or _STREET_AFTER.match(text, end)
         ):
@@ -191,7 +212,7 @@ class AddressRecognizer(OwnRecognizer):
     ) -> list[RecognizerResult]:
         out = []
         spans = [(m.start(), m.end()) for m in _ADDRESS.finditer(text)]
-        spans += _named_streets(text)
+        spans += _named_streets(text) + _towns_with_postcode(text)
         for m in _LABELLED.finditer(text):
             value = _LABELLED_VALUE.match(text, m.end())
             if value and value.end() > value.start():

@@ -63,6 +63,9 @@ DETECTED = [
     # A name and a number that the sentence calls a place of someone, or a unit follows.
     ("My aunt lives on Tammsaare 19.", "STREET_ADDRESS", "Tammsaare 19."),
     ("Parcel for Kalevi 4 Apt. 12 please", "STREET_ADDRESS", "Kalevi 4 Apt. 12"),
+    # A town with its postcode.
+    ("Our depot in Kettering NN16 8PX is closed.", "STREET_ADDRESS", "Kettering NN16 8PX"),
+    ("The clinic moved to Bad Kissingen 97688.", "STREET_ADDRESS", "Bad Kissingen 97688"),
     # An intersection.
     (
         "We live at the corner of Elm Grove and Ocampo Heights.",
@@ -85,6 +88,8 @@ NOT_DETECTED = [
     ("The meeting is on Level 3, the gate is at Terminal 2.", "STREET_ADDRESS"),
     ("We are on Windows 11 and the release is at Sprint 14.", "STREET_ADDRESS"),
     ("The office is in Chapter 7 of the handbook.", "STREET_ADDRESS"),
+    ("The conference is in Berlin 2025 and in May 2024.", "STREET_ADDRESS"),
+    ("Upgrade to Python 3110 in Docker 2404", "STREET_ADDRESS"),
 ]
 
 
