@@ -25,6 +25,7 @@ from proxy.detect.entities import (
     block_after_person,
     conjoined_names,
     from_ner,
+    known_places,
     name_above_address,
 )
 from proxy.detect.filters import SpanTuple, keep, merge, trim
@@ -136,6 +137,7 @@ class Engine:
                 spans += name_above_address(text, spans)
                 spans += block_after_person(text, spans)
             spans += conjoined_names(text, spans)
+            spans += known_places(text, spans, any(_personal(t) for _, _, t, _ in spans))
         for text, (lang, ner), spans in zip(texts, langs, found, strict=True):
             blobs = decoded_blobs(text)
             if not blobs:

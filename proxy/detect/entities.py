@@ -13,7 +13,12 @@ Presidio reports every entity, so it masks such names by luck and alters most cl
 - an entity of two to four capitalized words labelled otherwise is a PERSON when one word is a
   known name or it is addressed as a person ("Follow up with Đurđa Jovanović");
 - an entity labelled a place is a LOCATION in a personal context (``personal_place``, or a person
-  or an identifier in the same text).
+  or an identifier in the same text); elsewhere it is a LOCATION "said of no one in its text",
+  with ``UNANCHORED_SCORE``, which the request-level pass (``proxy.detect.request``) keeps when
+  any text of the request holds a person or an identifier and drops otherwise.
+
+``known_places`` does the same for the countries and large cities of the lexicons, which the NER
+windows leave out of texts that speak of no one.
 
 An entity that runs over a line break (an address block) is cut there, each line judged alone.
 """
@@ -34,11 +39,13 @@ from proxy.detect.recognizers.names import (
     given_name,
     person_cue,
     place_context,
+    place_name,
     plausible_person,
     slot_name,
     stop_word,
     unambiguous_name,
 )
+from proxy.detect.recognizers.special import UNANCHORED_SCORE
 
 NER_SCORE = 0.85  # Presidio's score for an NER entity
 PERSON_LABELS = frozenset({"PERSON", "PER"})
@@ -97,8 +104,24 @@ def from_ner(
     out += [(s, e, "PERSON", NER_SCORE) for s, e in persons]
     personal = personal or bool(persons)
     for s, e in places:
-        if personal or personal_place(text, s, e):
-            out.append((s, e, "LOCATION", NER_SCORE))
+        anchored = personal or personal_place(text, s, e)
+        out.append((s, e, "LOCATION", NER_SCORE if anchored else UNANCHORED_SCORE))
+    return out
+
+
+_CAPITALIZED = re.compile(r"(?<![\w@./\-])[A-ZÀ-Þ][\w'’\-]+")
+
+
+def known_places(text: str, spans: Sequence[SpanTuple], personal: bool) -> list[SpanTuple]:
+    """Countries and large cities the lexicons know, outside the spans found: LOCATION in a
+    personal context, unanchored elsewhere."""
+    out: list[SpanTuple] = []
+    for m in _CAPITALIZED.finditer(text):
+        s, e = m.start(), m.end()
+        if not place_name(m.group()) or any(a <= s and e <= b for a, b, *_ in spans):
+            continue
+        anchored = personal or personal_place(text, s, e)
+        out.append((s, e, "LOCATION", NER_SCORE if anchored else UNANCHORED_SCORE))
     return out
 
 
