@@ -136,7 +136,9 @@ def _person(text: str, start: int, end: int, value: str) -> bool:
     word = toks[0].removesuffix("'s").removesuffix("’s")
     if stop_word(word):
         return False
-    if common_word(word) or ambiguous_name(word):
+    if common_word(word):
+        return False  # a month, a place, a product: "the Kafka client", "the Jira ticket"
+    if ambiguous_name(word):
         return person_cue(text, start, end)
     return unambiguous_name(word) or person_cue(text, start, end)
 

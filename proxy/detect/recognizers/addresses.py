@@ -154,6 +154,11 @@ _CORNER = re.compile(
     rf"(?i:\bcorner\s+of\s+)(?P<a>{_ANY}(?:[\s.]+(?:{_ANY}|\d{{1,4}}|[{_L}]{{1,8}})){{0,4}}?\.?)"
     rf"\s+and\s+(?P<b>{_ANY}(?:\s(?:{_ANY}|\d{{1,4}}\.?)){{0,3}})"
 )
+_DATE_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)\b\.?\s\d"
+)
 _REST_OF_LINE = re.compile(r"[ \t]+[^\W\d][^\n,;:!?]{0,30}?(?=[ \t]*\n)")
 _LEADING_NUMBER = re.compile(r"(?:\d{1,6}[ \t]){1,2}$")
 
@@ -218,6 +223,8 @@ class AddressRecognizer(OwnRecognizer):
             if value and value.end() > value.start():
                 spans.append((value.start(), len(text[: value.end()].rstrip(" .,;"))))
         for start, end in spans:
+            if _DATE_WORD.search(text, start, end):
+                continue  # "03 January 2027", "on Friday 12"
             lead = _LEADING_NUMBER.search(text, max(0, start - 14), start)
             if lead:  # "6226 Avda. Alameda Sundheim 46": a building number before the street
                 start = lead.start()

@@ -48,7 +48,7 @@ _TITLE_NAME = re.compile(
 )
 _M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
 _WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
-_REST = re.compile(rf"(?:\s(?:[A-Z]\.?\s)?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
+_REST = re.compile(rf"(?:[ \t](?:[A-Z]\.?[ \t])?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
 _GREETING = re.compile(
     r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|regards|best|yours|sincerely|"
     r"colleague|coworker|co-worker|friend|boss|manager|wife|husband|partner|son|daughter|mother|"
@@ -396,7 +396,7 @@ def _base_form(word: str, firsts: frozenset[str]) -> str:
 _CAPITALIZED_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Þ][\w'’]*\s+$")
 # A given name followed by these is a product or a place: "Hugo site", "Victoria Station".
 _NOT_LONE = re.compile(r"[.\-]\w|\s+(?:\d|[A-ZÀ-Þ][a-zß-ÿ]+\s+\d)")
-_WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=\s(?:[A-Z]\.?\s)?({_CAP})(?![\w@]))")
+_WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=[ \t](?:[A-Z]\.?[ \t])?({_CAP})(?![\w@]))")
 NAMED = "named"  # recognition metadata: the context itself says this is a name
 _LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})(?=\s([a-zß-öø-ÿ]{3,})(?![\w@]))")
 
@@ -445,7 +445,10 @@ _ADDRESSED_SLOT = re.compile(
     + NAME_SHAPE
     + r"(?=\s*[,!?:]|\s*$)"
 )
-_SPEAKER = re.compile(r"(?m:^[ \t>]*" + NAME_SHAPE + r"[ \t]*:)")
+# A speaker's line says something: a quote or three words at least ("Product: Grafana" is a form).
+_SPEAKER = re.compile(
+    r"(?m:^[ \t>]*" + NAME_SHAPE + r"[ \t]*:[ \t]*(?:[\"“'‘]|[^\s:]+[ \t]+[^\s:]+[ \t]+\S))"
+)
 # Labels that head a line like a speaker's name but are none.
 _LABELS = frozenset(
     "note notes answer question bot user assistant system warning error example input output "

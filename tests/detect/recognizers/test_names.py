@@ -54,7 +54,7 @@ DETECTED = [
     ("Oyelaran, could you send the slides again?", "PERSON", "Oyelaran"),
     ("Nobody told me, Thandiwe!", "PERSON", "Thandiwe"),
     ("Episode 3, narrated by Ximena Quispe", "PERSON", "Ximena Quispe"),
-    ("Ekwueme: Are you ready?\nTsetseg: Almost.", "PERSON", "Tsetseg"),
+    ("Ekwueme: Are you ready?\nTsetseg: Almost there, one minute.", "PERSON", "Tsetseg"),
     # Names listed with a person.
     ("The founders were Anna Schmidt, Oyelaran and Quispe.", "PERSON", "Quispe"),
     # The addressee line of a postal block.
@@ -79,6 +79,8 @@ NOT_DETECTED = [
     ("Note: the API changed.\nAnswer: use v2.", "PERSON"),
     ("Acme Analytics Ltd\n14 Harbour Road\nLeith", "PERSON"),
     ("Compare Kafka, Pulsar and RabbitMQ for throughput.", "PERSON"),
+    ("Product: Grafana\nVersion: 7.18\nRegion: Tallinn\nStatus: active", "PERSON"),
+    ("Ticket 4411: the Kafka client times out on the Ghent cluster.", "PERSON"),
     ("John Smith from Acme Cloud asked about Project Falcon.", "LOCATION"),
 ]
 
