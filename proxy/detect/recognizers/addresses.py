@@ -217,7 +217,10 @@ class AddressRecognizer(OwnRecognizer):
     ) -> list[RecognizerResult]:
         out = []
         spans = [(m.start(), m.end()) for m in _ADDRESS.finditer(text)]
-        spans += _named_streets(text) + _towns_with_postcode(text)
+        if any(c.isdigit() for c in text):
+            spans += _named_streets(text) + _towns_with_postcode(text)
+        elif "corner" in text.lower():
+            spans += _named_streets(text)
         for m in _LABELLED.finditer(text):
             value = _LABELLED_VALUE.match(text, m.end())
             if value and value.end() > value.start():

@@ -461,6 +461,8 @@ _LABELS = frozenset(
 
 def _slot_names(text: str) -> list[tuple[int, int]]:
     """Names standing where a sentence puts a person, known to the lexicons or not."""
+    if not any(not common_word(w.group()) for w in _WORD.finditer(text)):
+        return []  # no capitalized word but stop words, places, months and products
     out = []
     for rx in (_BEFORE_SLOT, _AFTER_SLOT, _POSSESSIVE_SLOT, _VOCATIVE_SLOT, _ADDRESSED_SLOT):
         for m in rx.finditer(text):
