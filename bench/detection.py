@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import detection_classes  # noqa: E402
+import english_requests  # noqa: E402
 import presidio_eval  # noqa: E402
 from special_cases import special_report_async  # noqa: E402
 
@@ -624,6 +625,32 @@ async def presidio_sentences(
     }
 
 
+async def own_requests(
+    args: argparse.Namespace, ours: PresidioDetector, tenant: TenantConfig, peer: PresidioDefault
+) -> dict[str, Any]:
+    """Our own Presidio-style English source (``english_requests.py``: chat, e-mail, form, ticket,
+    notes, tool-call JSON) through both detectors, scored like presidio-evaluator's sentences,
+    with the share of its clean prompts left unchanged."""
+    data = english_requests.generate(args.own_seed, args.own_requests)
+    clean = english_requests.clean(args.own_seed, args.own_requests // 2)
+    out: dict[str, Any] = {"seed": args.own_seed, "requests": len(data), "clean": len(clean)}
+    for name in ("privacy-proxy", "presidio-default"):
+        preds, altered = [], 0
+        for d in data + clean:
+            if name == "privacy-proxy":
+                [spans] = await ours.detect([d["text"]], tenant)
+                pred = [(s.start, s.end, s.entity_type) for s in spans]
+            else:
+                pred = peer.detect(d["text"])
+            if d["spans"]:
+                preds.append(pred)
+            else:
+                altered += bool(pred)
+        out[name] = presidio_eval.score(data, preds)
+        out[name + "_clean_unchanged"] = 1 - altered / len(clean)
+    return out
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = load_settings(
         None,
@@ -681,6 +708,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results["special"] = await special_report_async(spans)
     if args.pe_sentences:
         results["presidio_evaluator"] = await presidio_sentences(args, ours, tenant, peer)
+    if args.own_requests:
+        results["own_requests"] = await own_requests(args, ours, tenant, peer)
     kb = ((MESSAGE_70 + " ") * 3)[:1024]
     timing: dict[str, Any] = {}
     for label, text in (("70_words", MESSAGE_70), ("1kB", kb)):
@@ -840,19 +869,50 @@ def print_issue12(res: dict[str, Any]) -> None:
         f"\npresidio-evaluator PresidioSentenceFaker, {pe['sentences']} sentences (seed {pe['seed']}); "
         "recall protected / covered / typed"
     )
+    print_recall_table(pe["privacy-proxy"], pe["presidio-default"])
+    ms = pe["ms_per_sentence"]
+    print(
+        f"detection time per sentence, median: ours {ms['privacy-proxy']:.1f} ms, "
+        f"presidio {ms['presidio-default']:.1f} ms"
+    )
+    own = res.get("own_requests")
+    if own:
+        print(
+            f"\nown English requests (english_requests.py), {own['requests']} (seed {own['seed']}); "
+            "recall protected / covered / typed"
+        )
+        print_recall_table(own["privacy-proxy"], own["presidio-default"])
+        print(
+            f"its {own['clean']} clean prompts forwarded unchanged: ours "
+            f"{own['privacy-proxy_clean_unchanged']:.3f}   presidio "
+            f"{own['presidio-default_clean_unchanged']:.3f}"
+        )
+
+
+def in_clear(table: dict[str, Any]) -> tuple[int, int]:
+    """(values left in clear, values) over the personal-data types of a recall table."""
+    left = total = 0
+    for a in table.values():
+        if a["personal_data"]:
+            left += round(a["n"] * (1 - a["protected"]))
+            total += a["n"]
+    return left, total
+
+
+def print_recall_table(ours: dict[str, Any], peer: dict[str, Any]) -> None:
     print(f"{'gold type':<18} {'n':>4}  {'ours':>20} | {'presidio':>20}  {'ours >= presidio (protected)'}")
-    for t, a in pe["privacy-proxy"].items():
-        b = pe["presidio-default"][t]
+    for t, a in ours.items():
+        b = peer[t]
         flag = "yes" if a["protected"] >= b["protected"] else "NO"
         mark = "" if a["personal_data"] else "  (not personal data alone)"
         print(
             f"{t:<18} {a['n']:>4}  {a['protected']:.3f} {a['covered']:.3f} {a['typed']:.3f}  | "
             f"{b['protected']:.3f} {b['covered']:.3f} {b['typed']:.3f}   {flag}{mark}"
         )
-    ms = pe["ms_per_sentence"]
+    (lo, to), (lp, tp) = in_clear(ours), in_clear(peer)
     print(
-        f"detection time per sentence, median: ours {ms['privacy-proxy']:.1f} ms, "
-        f"presidio {ms['presidio-default']:.1f} ms"
+        f"personal-data values in clear: ours {lo} of {to} ({lo / to:.1%}), "
+        f"presidio {lp} of {tp} ({lp / tp:.1%})"
     )
 
 
@@ -865,6 +925,8 @@ def main() -> None:
     ap.add_argument("--clean-per-lang", type=int, default=40, help="clean prompts per language")
     ap.add_argument("--pe-sentences", type=int, default=500, help="presidio-evaluator sentences (0: skip)")
     ap.add_argument("--pe-seed", type=int, default=2024)
+    ap.add_argument("--own-requests", type=int, default=600, help="own English requests (0: skip)")
+    ap.add_argument("--own-seed", type=int, default=1)
     ap.add_argument(
         "--no-pool", dest="pool", action="store_false", help="skip the worker-pool timing"
     )

@@ -21,7 +21,13 @@ from spacy.language import Language
 
 from proxy.config import DETECTION_LANGUAGES
 from proxy.detect.corrections import CompiledCorrections, Corrections
-from proxy.detect.entities import block_after_person, from_ner
+from proxy.detect.entities import (
+    block_after_person,
+    conjoined_names,
+    from_ner,
+    known_places,
+    name_above_address,
+)
 from proxy.detect.filters import SpanTuple, keep, merge, trim
 from proxy.detect.keys import context_words, keyed_spans
 from proxy.detect.language import LanguageIdentifier
@@ -128,7 +134,10 @@ class Engine:
         for text, spans, text_ents, p in zip(texts, found, ents, personal, strict=True):
             spans += from_ner(text, text_ents, p)
             if "\n" in text:
+                spans += name_above_address(text, spans)
                 spans += block_after_person(text, spans)
+            spans += conjoined_names(text, spans)
+            spans += known_places(text, spans, any(_personal(t) for _, _, t, _ in spans))
         for text, (lang, ner), spans in zip(texts, langs, found, strict=True):
             blobs = decoded_blobs(text)
             if not blobs:

@@ -13,7 +13,12 @@ Presidio reports every entity, so it masks such names by luck and alters most cl
 - an entity of two to four capitalized words labelled otherwise is a PERSON when one word is a
   known name or it is addressed as a person ("Follow up with Đurđa Jovanović");
 - an entity labelled a place is a LOCATION in a personal context (``personal_place``, or a person
-  or an identifier in the same text).
+  or an identifier in the same text); elsewhere it is a LOCATION "said of no one in its text",
+  with ``UNANCHORED_SCORE``, which the request-level pass (``proxy.detect.request``) keeps when
+  any text of the request holds a person or an identifier and drops otherwise.
+
+``known_places`` does the same for the countries and large cities of the lexicons, which the NER
+windows leave out of texts that speak of no one.
 
 An entity that runs over a line break (an address block) is cut there, each line judged alone.
 """
@@ -28,15 +33,19 @@ from proxy.detect.nlp import OPENERS
 from proxy.detect.recognizers.addresses import BLOCK_LINE
 from proxy.detect.recognizers.locations import personal_place
 from proxy.detect.recognizers.names import (
+    NAME_SHAPE,
     ambiguous_name,
     common_word,
     given_name,
     person_cue,
     place_context,
+    place_name,
     plausible_person,
+    slot_name,
     stop_word,
     unambiguous_name,
 )
+from proxy.detect.recognizers.special import UNANCHORED_SCORE
 
 NER_SCORE = 0.85  # Presidio's score for an NER entity
 PERSON_LABELS = frozenset({"PERSON", "PER"})
@@ -95,8 +104,24 @@ def from_ner(
     out += [(s, e, "PERSON", NER_SCORE) for s, e in persons]
     personal = personal or bool(persons)
     for s, e in places:
-        if personal or personal_place(text, s, e):
-            out.append((s, e, "LOCATION", NER_SCORE))
+        anchored = personal or personal_place(text, s, e)
+        out.append((s, e, "LOCATION", NER_SCORE if anchored else UNANCHORED_SCORE))
+    return out
+
+
+_CAPITALIZED = re.compile(r"(?<![\w@./\-])[A-ZÀ-Þ][\w'’\-]+")
+
+
+def known_places(text: str, spans: Sequence[SpanTuple], personal: bool) -> list[SpanTuple]:
+    """Countries and large cities the lexicons know, outside the spans found: LOCATION in a
+    personal context, unanchored elsewhere."""
+    out: list[SpanTuple] = []
+    for m in _CAPITALIZED.finditer(text):
+        s, e = m.start(), m.end()
+        if not place_name(m.group()) or any(a <= s and e <= b for a, b, *_ in spans):
+            continue
+        anchored = personal or personal_place(text, s, e)
+        out.append((s, e, "LOCATION", NER_SCORE if anchored else UNANCHORED_SCORE))
     return out
 
 
@@ -111,7 +136,9 @@ def _person(text: str, start: int, end: int, value: str) -> bool:
     word = toks[0].removesuffix("'s").removesuffix("’s")
     if stop_word(word):
         return False
-    if common_word(word) or ambiguous_name(word):
+    if common_word(word):
+        return False  # a month, a place, a product: "the Kafka client", "the Jira ticket"
+    if ambiguous_name(word):
         return person_cue(text, start, end)
     return unambiguous_name(word) or person_cue(text, start, end)
 
@@ -157,3 +184,64 @@ _LINE_END = re.compile(r"[ \t]*\n")
 def _line_start(text: str, start: int) -> bool:
     line = text[text.rfind("\n", 0, start) + 1 : start]
     return not any(c.isalnum() for c in line)
+
+
+_BLOCK_PREFIX = re.compile(r"[ \t>}?*\-•|]*")
+_NAME_LINE = re.compile(rf"{NAME_SHAPE}[ \t]*$")
+
+
+def name_above_address(text: str, spans: Sequence[SpanTuple]) -> list[SpanTuple]:
+    """The addressee of a postal block: a line holding only a name, at most three lines above an
+    address that starts its own line ("Leigha Mackay / La Sagne / Switzerland" has none;
+    "Eustaquia Acevedo / (blank) / 4317 Invalidenstrasse 19 / ..." has one)."""
+    out: list[SpanTuple] = []
+    for s, _, t, _ in spans:
+        if t != "STREET_ADDRESS" or not _line_start(text, s):
+            continue
+        end = text.rfind("\n", 0, s)
+        for _ in range(3):
+            if end <= 0:
+                break
+            start = text.rfind("\n", 0, end) + 1
+            line = _BLOCK_PREFIX.match(text, start, end)
+            assert line is not None
+            m = _NAME_LINE.match(text, line.end(), end)
+            if m and " " in m.group("name") and _addressee(m.group("name")):
+                out.append((m.start("name"), m.end("name"), "PERSON", NER_SCORE))
+            end = start - 1
+    return out
+
+
+def _addressee(value: str) -> bool:
+    return slot_name(value) and plausible_person(value) and not _COMPANY.search(value)
+
+
+_COMPANY = re.compile(
+    r"(?i:\b(?:inc|ltd|llc|plc|corp|corporation|company|co|group|holdings?|limited|gmbh|ag|sa|nv|"
+    r"bv|trust|fund|bank|partners|services|solutions|systems|technologies|international)\b)"
+)
+_LIST_SEP = r"(?:,\s+(?:and\s+|or\s+|&\s+)?|\s+(?:and|or|&)\s+)"
+_UNNAMED = NAME_SHAPE.replace("(?P<name>", "(?:")
+_LIST = re.compile(rf"{_UNNAMED}(?:{_LIST_SEP}{_UNNAMED})+")
+_ITEM = re.compile(NAME_SHAPE)
+
+
+def conjoined_names(text: str, spans: Sequence[SpanTuple]) -> list[SpanTuple]:
+    """Names listed with a person ("Cocci and Rios", "Svensson, Estrada and Scott"): every
+    item of a list that holds a PERSON and that is itself a name shape."""
+    persons = [(s, e) for s, e, t, _ in spans if t == "PERSON"]
+    if not persons:
+        return []
+    out: list[SpanTuple] = []
+    for m in _LIST.finditer(text):
+        items = [(i.start(), i.end()) for i in _ITEM.finditer(text, m.start(), m.end())]
+        if not any(s <= a and b <= e or a <= s < b for a, b in items for s, e in persons):
+            continue
+        for a, b in items:
+            covered = any(s <= a and b <= e for s, e in persons)
+            value = text[a:b]
+            if value.split()[0].lower() in OPENERS:
+                continue
+            if not covered and slot_name(value) and plausible_person(value):
+                out.append((a, b, "PERSON", NER_SCORE))
+    return out

@@ -8,6 +8,10 @@ fresh) are assembled, history included.
 - Special categories and criminal-offence data: a category term said of no one in its own text
   comes from the recognizers with ``UNANCHORED_SCORE``; it is kept, at 0.6, when the request holds
   a person or a direct identifier in any text, and dropped otherwise ("tell me about diabetes").
+- Places: a place named in a text that speaks of no one (``proxy.detect.entities``) comes with
+  ``UNANCHORED_SCORE`` too, and is weighed the same way: in a request about someone, every place
+  it names is theirs ("My name is Anna Graf." then "Book me a table in Graz"); in a request about
+  no one, "a travel guide for Graz" stays as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ ANCHORED_BY_REQUEST = 0.6
 COREFERENCE_SCORE = 0.85
 # Types that do not make a request about someone on their own.
 _NOT_DIRECT = NEVER_EXTERNAL | frozenset({"LOCATION", "CUSTOM_TERM"})
+# Types whose unanchored spans the request decides on.
+_WEIGHED = NEVER_EXTERNAL | frozenset({"LOCATION"})
 _PART = re.compile(r"[^\W\d_][^\W\d_'’\-]*")
 
 
@@ -34,7 +40,7 @@ def resolve(texts: Sequence[str], spans: list[list[Span]]) -> list[list[Span]]:
     for found in spans:
         kept: list[Span] = []
         for s in found:
-            if s.entity_type in NEVER_EXTERNAL and abs(s.score - UNANCHORED_SCORE) < 1e-6:
+            if s.entity_type in _WEIGHED and abs(s.score - UNANCHORED_SCORE) < 1e-6:
                 if not direct:
                     continue
                 s = Span(s.start, s.end, s.entity_type, ANCHORED_BY_REQUEST)

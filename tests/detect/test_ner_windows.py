@@ -67,7 +67,7 @@ async def test_an_unknown_name_in_a_long_sentence_is_found_through_its_window(
 ) -> None:
     text = (
         "After a long discussion about the budget and the delayed vendor contracts, the committee "
-        "finally asked Okonkwo Adebayo to prepare the summary for the board meeting next week."
+        "finally put Okonkwo Adebayo in charge of the summary for the board meeting next week."
     )
     assert ("PERSON", "Okonkwo Adebayo") in await found(detector, text)
     [window] = ner_calls.texts

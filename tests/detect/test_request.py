@@ -86,3 +86,14 @@ async def test_the_engine_keeps_unanchored_categories_past_the_threshold(detecto
     assert specials and all(
         r.score_thresholds == {e: 0.0 for e in r.supported_entities} for r in specials
     )
+
+
+async def test_a_place_in_a_request_about_someone_is_theirs(detector: Any) -> None:
+    texts = ["My name is Anna Graf.", "Book me a table for two in Lisbon on Friday."]
+    out = await detector.detect(texts, TENANT)
+    assert [(texts[1][s.start : s.end], s.entity_type) for s in out[1]] == [("Lisbon", "LOCATION")]
+
+
+async def test_a_place_in_a_request_about_no_one_stays(detector: Any) -> None:
+    texts = ["You are a travel assistant.", "Book a table for two in Lisbon on Friday."]
+    assert await detector.detect(texts, TENANT) == [[], []]

@@ -92,6 +92,7 @@ _PLACE_AFTER = re.compile(
     r"(?:\s+(?:here|there|back|up|originally|[a-z]+\s+(?:morning|evening|night|week|year|day)))?"
     r"\s+(?i:in|from|to|at|near|into|à|au|a|en|aus|nach|de|di|da|uit|naar|w|z|ze)?\s*" + _PLACE
 )
+_TRIP = re.compile(rf"(?i:\b(?:from|to|via|through|then|and\s+then)\s+){_PLACE}")
 _TRAILING_WORDS = re.compile(r"(?:\s+(?:[A-ZÀ-Þ][a-zß-ÿ]+day|On|In|At|For|Next|Last))+$")
 
 
@@ -124,6 +125,10 @@ class LocationRecognizer(OwnRecognizer):
             after = _PLACE_AFTER.match(text, v.end())
             if after:
                 matches.append(after)
+        for m in list(matches):
+            # The same trip's other places: "arrived at Hythe this morning from Portugal".
+            stop = _SENTENCE_STOP.search(text, m.end())
+            matches += _TRIP.finditer(text, m.end(), stop.start() if stop else len(text))
         for m in matches:
             place = m.group("place").rstrip(".")
             place = _TRAILING_WORDS.sub("", place)

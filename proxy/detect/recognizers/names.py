@@ -26,8 +26,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from proxy.detect.recognizers.base import OwnRecognizer
 
-_LOW = "a-zß-öø-ÿąćęłńśźżšžčřďťňő"
-_UPC = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇ"
+_LOW = "a-zß-öø-ÿąćęłńśźżšžčřďťňőűđľĺŕ"
+_UPC = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŠŽČŘĎŤŇŐŰĐĽĹŔ"
 _CAP = (
     rf"(?:[{_UPC}]['’][{_UPC}][{_LOW}]+"  # O'Connor, D'Angelo
     rf"|(?:Mc|Mac|De|Di|Le|La)[{_UPC}][{_LOW}]+"  # McDonald, DeVries
@@ -44,11 +44,11 @@ _TITLES = (
     r"Panu|Senhor|Senhora|Maître|Me|Doktor|Docteur|Doctor"
 )
 _TITLE_NAME = re.compile(
-    rf"(?<![\w.])(?:{_TITLES})\.?\s+(?:(?:{_TITLES})\.?\s+)*(?P<name>{_CAP}(?:\s{_PARTICLE}{_CAP}){{0,2}}|{_PARTICLE}{_CAP})"
+    rf"(?<![\w.])(?:{_TITLES}|(?i:mr|mrs|ms|dr|prof)\.)\.?\s+(?:(?:{_TITLES})\.?\s+)*(?P<name>{_CAP}(?:\s(?:[A-Z]\.?\s)?{_PARTICLE}{_CAP}){{0,2}}|{_PARTICLE}{_CAP})"
 )
 _M_DOT = re.compile(rf"(?<![\w.])M\.\s(?P<name>{_CAP}(?:\s{_CAP})?)")
 _WORD = re.compile(rf"(?<![\w@.]){_CAP}(?![\w@])")
-_REST = re.compile(rf"(?:\s(?:[A-Z]\.?\s)?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
+_REST = re.compile(rf"(?:[ \t](?:[A-Z]\.?[ \t])?{_PARTICLE}{_CAP}){{1,2}}(?![\w@])")
 _GREETING = re.compile(
     r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|regards|best|yours|sincerely|"
     r"colleague|coworker|co-worker|friend|boss|manager|wife|husband|partner|son|daughter|mother|"
@@ -396,9 +396,115 @@ def _base_form(word: str, firsts: frozenset[str]) -> str:
 _CAPITALIZED_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Þ][\w'’]*\s+$")
 # A given name followed by these is a product or a place: "Hugo site", "Victoria Station".
 _NOT_LONE = re.compile(r"[.\-]\w|\s+(?:\d|[A-ZÀ-Þ][a-zß-ÿ]+\s+\d)")
-_WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=\s(?:[A-Z]\.?\s)?({_CAP})(?![\w@]))")
+_WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=[ \t](?:[A-Z]\.?[ \t])?({_CAP})(?![\w@]))")
 NAMED = "named"  # recognition metadata: the context itself says this is a name
 _LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})(?=\s([a-zß-öø-ÿ]{3,})(?![\w@]))")
+
+
+# Slots a sentence keeps for a person's name, whatever the name (no lexicon needed): after "call
+# me", "named", "last name?", a verb of speech ("said Naile"), "directed by", a relation ("my kid
+# Jaroslava", "my partner's name ..."); before a verb of speech or of a life ("Shamhan lives
+# on", "Polycarp Voronov, the mechanic, said"), a possessive of a relation or of someone's data
+# ("Sandra's address"); a vocative ("Renátó, can I ...", "leave me Towa,"); a speaker's label
+# in a dialogue ("Arya: What a wife.").
+NAME_SHAPE = rf"(?P<name>{_CAP}(?:\s(?:[A-Z]\.?\s)?{_PARTICLE}{_CAP}){{0,2}})(?![\w@])"
+_RELATIONS = (
+    r"kids?|sons?|daughters?|child|children|wife|husband|partner|spouse|friend|boyfriend|"
+    r"girlfriend|fiancée?|boss|colleague|co-?worker|mother|mom|mum|father|dad|brother|sister|"
+    r"uncle|aunt|cousin|grand(?:mother|father|ma|pa|son|daughter)|niece|nephew|neighbou?r|"
+    r"roommate|flatmate|landlord|landlady|tenant|guardian|step(?:son|daughter|mother|father)|"
+    r"baby|manager|assistant|teacher|doctor|lawyer|client|customer|patient"
+)
+_SPEECH = r"said|says|shouted|yelled|whispered|screamed|asked|told|replied|explained|answered"
+_BEFORE_SLOT = re.compile(
+    r"(?i:\b(?:(?:call(?:s|ed)?|know[ns]?)\s+me|named|nicknamed|"
+    r"(?:last|first|family|given|middle|maiden|full|sur)\s*name(?:\s+is)?\s*[?:]?|"
+    r"name\b[^?\n]{0,30}\?\s*(?:\w+:)?|"
+    rf"(?:{_SPEECH})(?:\s+to)?|"
+    r"(?:directed|written|sung|performed|produced|composed|narrated|authored)\s+by|"
+    r"starring|featuring|"
+    rf"(?:my|our|his|her|their|your)\s+(?:\w+\s+)?(?:{_RELATIONS})(?:['’]s\s+name)?)"
+    r"[ \t]+)" + NAME_SHAPE
+)
+_AFTER_SLOT = re.compile(
+    NAME_SHAPE + r"(?:,[^,.;!?\n]{3,40},)?"  # "Polycarp Voronov, the Power plant mechanic, said"
+    rf"\s+(?i:(?:{_SPEECH}|lives|lived|grew\s+up|was\s+born|married|died|passed\s+away|"
+    r"shouted\s+at|is\s+(?:very\s+)?(?:reliable|kind|nice|friendly|impulsive|late|sick|"
+    r"pregnant|married|divorced|retired))\b)"
+)
+_POSSESSIVE_SLOT = re.compile(
+    NAME_SHAPE + rf"['’]s\s+(?i:(?:{_RELATIONS})\b|(?:address|phone|number|e-?mail|birthday|"
+    r"killers?|murder(?:er)?|funeral|wedding|family|parents|home|house|car|salary|diagnosis)\b)"
+)
+_VOCATIVE_SLOT = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.!?]\s))[ \t]*" + NAME_SHAPE + r",\s+(?i:can|could|would|will|please|i|we|"
+    r"do|did|are|is|have|thanks|thank|you|remember|listen|look|come|wait|where|why|how|what)\b"
+)
+_ADDRESSED_SLOT = re.compile(
+    r"\b(?i:me|hi|hello|hey|dear|thanks|thank\s+you|bye|goodbye),?\s+"
+    + NAME_SHAPE
+    + r"(?=\s*[,!?:]|\s*$)"
+)
+# A speaker's line says something: a quote or three words at least ("Product: Grafana" is a form).
+_SPEAKER = re.compile(
+    r"(?m:^[ \t>]*" + NAME_SHAPE + r"[ \t]*:[ \t]*(?:[\"“'‘]|[^\s:]+[ \t]+[^\s:]+[ \t]+\S))"
+)
+# Labels that head a line like a speaker's name but are none.
+_LABELS = frozenset(
+    "note notes answer question bot user assistant system warning error example input output "
+    "summary subject date time name address phone email re fwd step title description status "
+    "result response request tip hint update todo fix feature bug task goal context agenda "
+    "location where when who what why how comment comments reply customer agent client support "
+    "admin operator moderator host guest caller q a action notice important attention".split()
+)
+
+
+def _slot_names(text: str) -> list[tuple[int, int]]:
+    """Names standing where a sentence puts a person, known to the lexicons or not."""
+    if not any(not common_word(w.group()) for w in _WORD.finditer(text)):
+        return []  # no capitalized word but stop words, places, months and products
+    out = []
+    for rx in (_BEFORE_SLOT, _AFTER_SLOT, _POSSESSIVE_SLOT, _VOCATIVE_SLOT, _ADDRESSED_SLOT):
+        for m in rx.finditer(text):
+            name = m.group("name")
+            if not slot_name(name):
+                continue
+            if rx is _AFTER_SLOT and " " not in name and not known_name(name):
+                # "Apple said", "Microsoft says": companies speak too; a lone word before a
+                # verb of speech is a name only when the lexicons know it as one.
+                if _SPEECH_RX.match(text, m.end("name")):
+                    continue
+            out.append((m.start("name"), m.end("name")))
+    speakers = [
+        m
+        for m in _SPEAKER.finditer(text)
+        if slot_name(m.group("name")) and m.group("name").lower() not in _LABELS
+    ]
+    if len(speakers) >= 2 or any(known_name(m.group("name")) for m in speakers):
+        out += [(m.start("name"), m.end("name")) for m in speakers]
+    return out
+
+
+def slot_name(value: str) -> bool:
+    """A capitalized name shape, none of its words a stop word, month, place, product, generic
+    addressee ("Team", "Support") or historical figure, and no acronym."""
+    words = [w for w in value.split() if not _INITIAL_ANY.fullmatch(w)]
+    if not words or value.lower() in _data()["figures"]:
+        return False
+    if any(w.lower() in _LABELS or w.lower() in _ADDRESSEES for w in words):
+        return False
+    return not any(common_word(w) or (w.isupper() and len(w) > 1) for w in words)
+
+
+_INITIAL_ANY = re.compile(r"[A-ZÀ-Þ]\.?")
+_SPEECH_RX = re.compile(rf"(?:,[^,.;!?\n]{{3,40}},)?\s+(?i:{_SPEECH})\b")
+# Who a message greets or thanks when it is no one in particular.
+_ADDRESSEES = frozenset(
+    "team all everyone everybody guys folks support sir madam there friends colleagues world "
+    "bot assistant chatgpt thanks thank hi hello hey dear cheers regards best morning evening "
+    "afternoon night sales hr it finance legal ops devops staff management board committee "
+    "leadership partners customers users members".split()
+)
 
 
 def _result(start: int, end: int, score: float, named: bool = False) -> RecognizerResult:
@@ -480,6 +586,8 @@ class NameRecognizer(OwnRecognizer):
             vocative = _VOCATIVE.match(text[m.end("name") : m.end("name") + 3])
             if name in firsts or (vocative and known_name(name) and not common_word(name)):
                 out.append(_result(m.start("name"), m.end("name"), 0.7, named=True))
+        for start, end in _slot_names(text):
+            out.append(_result(start, end, 0.7, named=True))
         lower_pairs = _LOWER_PAIR.finditer(text) if PERSON_CUE.search(text) else ()
         for m in lower_pairs:
             # "i met sophie turner yesterday": a known given name and surname, said of a person.

@@ -28,6 +28,9 @@ PHONE_CONTEXT = words(
     "telefoon*", "mobiel*", "bel", "bellen", "terugbellen", "telefonu", "komórk*", "zadzwo*",
     "oddzwo*", "whatsapp", "fax", "number", "nummer", "numer", "numéro", "número", "numero", "nr",
     "n°", "no.", "unter", "reach", "text", "sms", "office", "desk", "home", "work", "landline",
+    "answer*", "messag*", "registered", "dial*", "voicemail", "contact*", "texted", "reachable",
+    "nachricht*", "erreichbar", "joignable", "messagerie", "mensaje*", "messaggi*", "bericht*",
+    "wiadomoś*",
 )  # fmt: skip
 # Words right after a number that name it a phone number: "555 1234 (mobile)", "-Office".
 _AFTER = re.compile(r"^[\s\-–(,:]{0,3}(?i:phone|tel|mobile|cell|fax|office|desk|home|work)\b")

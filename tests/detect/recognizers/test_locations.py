@@ -18,6 +18,9 @@ DETECTED = [
     ("Mr. Cole is an old man who grew up in TRESPARRETT.", "LOCATION", "TRESPARRETT"),
     ("Anna Schmidt now works from Graz, write to anna@example.org", "LOCATION", "Graz"),
     ("Ich wohne in Stuttgart.", "LOCATION", "Stuttgart"),
+    # A country or large city in a text that names someone.
+    ("In Norway, Ingrid Solberg runs the night shift.", "LOCATION", "Norway"),
+    ("Tobiah Wemyss arrived at Hythe this morning from Portugal.", "LOCATION", "Portugal"),
 ]
 
 NOT_DETECTED = [

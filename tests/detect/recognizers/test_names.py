@@ -36,6 +36,33 @@ DETECTED = [
     ("My name is Sofia", "PERSON", "Sofia"),
     ('Sophia shouted at John: "What are you doing here?"', "PERSON", "John"),
     ("The true gender of Nikolaj has been under debate for years.", "PERSON", "Nikolaj"),
+    # Titles in lower case; a title before a middle initial.
+    ("Please put me through to ms. Oyelaran today", "PERSON", "Oyelaran"),
+    ("Forward it to Mr. Tobiah K. Wemyss", "PERSON", "Tobiah K. Wemyss"),
+    # Slots a sentence keeps for a person, whatever the name.
+    ("Everyone at school calls me Ulugbek", "PERSON", "Ulugbek"),
+    ("What's your surname? Ekwueme", "PERSON", "Ekwueme"),
+    ('"We are late," whispered Oyelaran to the driver.', "PERSON", "Oyelaran"),
+    ("Yes, and my stepdaughter Ifeoluwa starts in May.", "PERSON", "Ifeoluwa"),
+    ("Tsetseg lives on the corner with her cousins.", "PERSON", "Tsetseg"),
+    (
+        "Bolat Zhaksylykov, our night shift supervisor, said it was fine.",
+        "PERSON",
+        "Bolat Zhaksylykov",
+    ),
+    ("Can you check Quilla's address for the courier?", "PERSON", "Quilla"),
+    ("Oyelaran, could you send the slides again?", "PERSON", "Oyelaran"),
+    ("Nobody told me, Thandiwe!", "PERSON", "Thandiwe"),
+    ("Episode 3, narrated by Ximena Quispe", "PERSON", "Ximena Quispe"),
+    ("Ekwueme: Are you ready?\nTsetseg: Almost there, one minute.", "PERSON", "Tsetseg"),
+    # Names listed with a person.
+    ("The founders were Anna Schmidt, Oyelaran and Quispe.", "PERSON", "Quispe"),
+    # The addressee line of a postal block.
+    (
+        "Tobiah Wemyss\nAcme Analytics Ltd\n14 Harbour Road\nLeith\nEH6 6LX",
+        "PERSON",
+        "Tobiah Wemyss",
+    ),
 ]
 
 NOT_DETECTED = [
@@ -47,6 +74,13 @@ NOT_DETECTED = [
     ("List the differences between Spring Boot 3 and Quarkus.", "PERSON"),
     ("Compare Hugo and Jekyll for a documentation site.", "PERSON"),
     ("Mercedes and Tesla both reported higher deliveries.", "PERSON"),
+    ("Summarize what Apple said about the new iPhone.", "PERSON"),
+    ("Thanks, Team! Hi Support, my order is late.", "PERSON"),
+    ("Note: the API changed.\nAnswer: use v2.", "PERSON"),
+    ("Acme Analytics Ltd\n14 Harbour Road\nLeith", "PERSON"),
+    ("Compare Kafka, Pulsar and RabbitMQ for throughput.", "PERSON"),
+    ("Product: Grafana\nVersion: 7.18\nRegion: Tallinn\nStatus: active", "PERSON"),
+    ("Ticket 4411: the Kafka client times out on the Ghent cluster.", "PERSON"),
     ("John Smith from Acme Cloud asked about Project Falcon.", "LOCATION"),
 ]
 

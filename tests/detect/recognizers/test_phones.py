@@ -24,6 +24,10 @@ DETECTED = [
     ("ring +31442-425014 later", "PHONE_NUMBER", "+31442-425014"),
     ("Contact card of x@example.org, +31 6 12341601", "PHONE_NUMBER", "+31 6 12341601"),
     ("Order 4711 for Anna, tel. +49 30 901820", "PHONE_NUMBER", "+49 30 901820"),
+    # Words of messaging and answering name a number a phone, in foreign groupings too.
+    ("Nobody is answering at 38 927155", "PHONE_NUMBER", "38 927155"),
+    ("Stop sending messages to 512 3344", "PHONE_NUMBER", "512 3344"),
+    ("No SMS arrived on my registered 0476 31 22 08.", "PHONE_NUMBER", "0476 31 22 08"),
 ]
 
 NOT_DETECTED = [
