@@ -72,11 +72,12 @@ class Run:
     @contextlib.asynccontextmanager
     async def model_json(self) -> AsyncIterator[None]:
         """Structured output: the client parses the model's JSON. A 135M local model's JSON may
-        not parse (a string cut by its token limit): on the local route that is the model's
+        not parse (a string cut by its token limit, a raw line break inside a string, which the
+        streaming parser rejects with ValueError): on the local route that is the model's
         content, not the flow failing; the answer arrived and nothing left."""
         try:
             yield
-        except (pydantic.ValidationError, openai.LengthFinishReasonError):
+        except (pydantic.ValidationError, ValueError, openai.LengthFinishReasonError):
             if self.external:
                 raise
             assert self.p.fake.requests == []
