@@ -93,6 +93,7 @@ class Scheduler:
         self.pool: WorkerPool | None = None  # workers > 0
         self.pending: list[_Job] = []
         self.running: Counter[int] = Counter()  # jobs on workers, by id of their request
+        self.turn: dict[int, int] = {}  # when each request arrived or last had a job done
         self.broken = False
 
     @property
@@ -145,6 +146,7 @@ class Scheduler:
         or any failure."""
         keys = keys or [None] * len(texts)
         loop = asyncio.get_running_loop()
+        owner = object()  # this request, as the queue knows it
         pieces: list[Piece] = [(i, 0, len(t)) for i, t in enumerate(texts)]
         fut: asyncio.Future[Any]
         try:
@@ -154,7 +156,7 @@ class Scheduler:
                     self.thread, self.engine.analyze_batch, texts, corrections, keys
                 )
             else:
-                owner = object()
+                self.turn[id(owner)] = next(_ORDER)
                 pieces, parts = self.plan(texts)
                 piece_keys = iter([keys[i] for i, _, _ in pieces])
                 jobs = [
@@ -174,6 +176,8 @@ class Scheduler:
             raise
         except Exception as e:
             raise DetectionError(f"detection failed: {type(e).__name__}") from e
+        finally:
+            self.turn.pop(id(owner), None)
         return reassemble(len(texts), pieces, raw)
 
     def plan(self, texts: list[str]) -> tuple[list[Piece], list[list[str]]]:
@@ -198,13 +202,15 @@ class Scheduler:
         return pieces, parts
 
     def _next(self) -> list[_Job]:
-        """The next batch: the waiting job of the request with the fewest jobs running (the
-        oldest on a tie), with jobs of other requests while the batch stays small. Jobs nobody
-        waits for any more are dropped."""
+        """The next batch: a waiting job of the request with the fewest jobs running, and on a
+        tie of the one whose turn is oldest (it arrived, or last had a job done, first): requests
+        take the workers in turn. Jobs of other requests join while the batch stays small; jobs
+        nobody waits for any more are dropped."""
         self.pending = [j for j in self.pending if not j.future.done()]
         if not self.pending:
             return []
-        order = sorted(self.pending, key=lambda j: (self.running[id(j.owner)], j.seq))
+        order = sorted(self.pending, key=lambda j: (
+            self.running[id(j.owner)], self.turn.get(id(j.owner), 0), j.seq))
         first = order[0]
         batch, chars, owners = [first], first.cost, {id(first.owner)}
         if not first.alone:
@@ -255,14 +261,21 @@ class Scheduler:
             fut.add_done_callback(functools.partial(self._finished, batch))
 
     def _overrun(self, batch: list[_Job], fut: asyncio.Future[Any]) -> None:
-        if self.pool is not None and not fut.done() and all(j.future.done() for j in batch):
+        if self.pool is None or fut.done():
+            return
+        if all(j.future.done() for j in batch):
             self.pool.abandon(fut)
+        else:  # a request still waits (its deadline is about to pass): look again shortly
+            timer = asyncio.get_running_loop().call_later(1.0, self._overrun, batch, fut)
+            fut.add_done_callback(functools.partial(_cancel, timer))
 
     def _finished(self, batch: list[_Job], fut: asyncio.Future[list[Any]]) -> None:
         for job in batch:
             self.running[id(job.owner)] -= 1
             if self.running[id(job.owner)] <= 0:
                 del self.running[id(job.owner)]
+            if id(job.owner) in self.turn:  # behind the requests that waited meanwhile
+                self.turn[id(job.owner)] = next(_ORDER)
         exc = None if fut.cancelled() else fut.exception()
         if fut.cancelled() or exc is not None:
             if isinstance(exc, WorkerDied):
