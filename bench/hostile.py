@@ -147,8 +147,8 @@ async def _wait_http(url: str, proc: asyncio.subprocess.Process, limit_s: float)
 class Run:
     """The load: ordinary clients and hostile senders against one proxy, until ``end``."""
 
-    def __init__(self, url: str, end: float, seed: int) -> None:
-        self.url, self.end, self.seed = url, end, seed
+    def __init__(self, url: str, end: float, seed: int, senders: int) -> None:
+        self.url, self.end, self.seed, self.senders = url, end, seed, senders
         self.innocent: list[dict[str, Any]] = []
         self.hostile: list[dict[str, Any]] = []
 
@@ -179,7 +179,7 @@ class Run:
     async def sender(self, s: aiohttp.ClientSession, n: int) -> None:
         rng = random.Random(self.seed * 7919 + n)
         names = list(HOSTILE)
-        for k in itertools.count(n * 3):  # each sender starts elsewhere in the list
+        for k in itertools.count(n * len(names) // max(1, self.senders)):  # spread out
             if time.monotonic() >= self.end:
                 return
             name = names[k % len(names)]
@@ -284,7 +284,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         console.print(f"proxy ready (log: {log_path}); load for {args.duration:.0f}s: "
                       f"{args.clients} clients, {args.hostile} hostile senders")
         run = Run(f"http://127.0.0.1:{port}/v1/chat/completions",
-                  time.monotonic() + args.duration, args.seed)
+                  time.monotonic() + args.duration, args.seed, args.hostile)
         timeout = aiohttp.ClientTimeout(total=args.request_timeout_s)
         load0 = os.getloadavg()
         async with aiohttp.ClientSession(timeout=timeout) as s:
