@@ -16,7 +16,9 @@ import pytest
 
 from proxy.config import ROOT
 from proxy.decide.types import PolicyError
+from proxy.metrics import metrics_app
 from tests.decide.test_rules_e2e import EMAIL, PERSONAL, proxy, send
+from tests.serving import serve_app
 
 
 def _touch(path: Path) -> None:
@@ -47,11 +49,15 @@ async def test_broken_edit_keeps_the_last_good_policy_and_is_reported(
         _touch(rego)
         with caplog.at_level(logging.ERROR):
             during = await send(p, "acme", PERSONAL)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{p.origin}/readyz") as resp:
-                ready_status, ready = resp.status, await resp.json()
-            async with http.get(f"{p.origin}/metrics") as resp:
-                metrics = await resp.text()
+        runner, metrics_port = await serve_app(metrics_app())  # metrics have their own port
+        try:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{p.origin}/readyz") as resp:
+                    ready_status, ready = resp.status, await resp.json()
+                async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as resp:
+                    metrics = await resp.text()
+        finally:
+            await runner.cleanup()
         failed = await _reload_records(p, 1)
         rego.write_text(good + "\n# fixed\n")
         _touch(rego)
