@@ -56,7 +56,7 @@ from proxy.config import TenantConfig, load_settings  # noqa: E402
 from proxy.detect.detector import PresidioDetector  # noqa: E402
 from proxy.detect.engine import Engine, EngineConfig  # noqa: E402
 from proxy.detect.nlp import candidate_windows  # noqa: E402
-from proxy.detect.scheduler import split_text  # noqa: E402
+from proxy.detect.pieces import split_text  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 BOUND_MS = 5.0

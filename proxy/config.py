@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -255,6 +256,26 @@ class DetectionConfig(_Strict):
         64, ge=0, description="MB of results on disk, shared by serving processes (0: none)."
     )
     timeout_s: float = Field(30.0, gt=0, description="Longest wait for one request's detection.")
+    max_text_chars: int = Field(
+        500_000,
+        ge=1,
+        description="Longest single text of a request that is inspected (a message's content, "
+        "a tool call's arguments...); a longer one is refused with 400 "
+        "string_above_max_length naming it. 500,000 characters are about 125,000 tokens.",
+    )
+    max_request_chars: int = Field(
+        1_000_000,
+        ge=1,
+        description="Most characters of text inspected for one request, all its texts together; "
+        "more is refused with 413. Detection takes about 8 to 25 s per million characters on "
+        "one core, so this bounds what one request can ask of the detection workers.",
+    )
+    max_request_texts: int = Field(
+        20_000,
+        ge=1,
+        description="Most texts (message contents, names, tool arguments, keys...) inspected for "
+        "one request; more is refused with 413.",
+    )
     recycle_after: int = Field(
         100_000,
         ge=0,
@@ -319,6 +340,36 @@ class PolicyConfig(_Strict):
     cache_size: int = Field(4096, ge=0, description="Decisions cached per identical input.")
 
 
+class UpstreamTimeouts(_Strict):
+    """How long a model server may take, each phase on its own (``proxy.route.http``): a healthy
+    answer is never cut for its length unless ``total_timeout_s`` says so."""
+
+    connect_timeout_s: float = Field(
+        5.0, gt=0, description="Longest wait to open a connection (TCP and TLS)."
+    )
+    first_byte_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        validation_alias=AliasChoices("first_byte_timeout_s", "timeout_s"),
+        description="Longest wait from sending a request to the answer's first byte: for a "
+        "stream, its first event; for a whole answer, the answer (the model writes it first). "
+        "Raise it for models that think long before answering. Also accepted under its former "
+        "name timeout_s.",
+    )
+    idle_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="Longest silence once the answer has begun (between two reads of a stream "
+        "or of a body); a stream that stalls longer ends with an error event.",
+    )
+    total_timeout_s: float | None = Field(
+        None,
+        gt=0,
+        description="Longest whole call, answer included; none by default, so a long healthy "
+        "stream is relayed to its end.",
+    )
+
+
 # For a small instruction model: without a repetition penalty SmolLM2 repeats one sentence until
 # its context is full; top_p trims the unlikely tail that derails a small model.
 LOCAL_SAMPLING_DEFAULTS: dict[str, int | float] = {
@@ -328,7 +379,7 @@ LLAMA_CPP_SAMPLING = frozenset({
     "frequency_penalty", "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "seed"})
 
 
-class LocalBackendConfig(_Strict):
+class LocalBackendConfig(UpstreamTimeouts):
     kind: Literal["llama_cpp", "openai_compatible", "none"] = Field(
         "llama_cpp", description="In-process llama.cpp, a self-hosted server, or no local route."
     )
@@ -352,7 +403,13 @@ class LocalBackendConfig(_Strict):
         "regions.aliases). Personal data under GDPR stays local only inside the EEA or an "
         "adequate country; elsewhere it is refused.",
     )
-    timeout_s: float = Field(300.0, gt=0)
+    first_byte_timeout_s: float = Field(
+        300.0,
+        gt=0,
+        validation_alias=AliasChoices("first_byte_timeout_s", "timeout_s"),
+        description="As for the external provider; longer, since a local model on CPU reads a "
+        "long prompt slowly. Also accepted under its former name timeout_s.",
+    )
     default_max_tokens: int = Field(
         512,
         ge=1,
@@ -378,7 +435,7 @@ class LocalBackendConfig(_Strict):
         return self
 
 
-class ExternalProviderConfig(_Strict):
+class ExternalProviderConfig(UpstreamTimeouts):
     name: str = Field("openai", description="Provider id, as in policies/data.json.")
     base_url: str = Field("https://api.openai.com/v1", description="OpenAI-compatible base URL.")
     api_key: SecretStr | None = Field(None, description="Provider key; also OPENAI_API_KEY.")
@@ -386,7 +443,6 @@ class ExternalProviderConfig(_Strict):
         None, description="PEM CA bundle verifying the provider's (or egress gateway's) "
         "certificate; default: the system's CAs."
     )
-    timeout_s: float = Field(120.0, gt=0)
     models: list[str] = Field(
         default_factory=lambda: ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small"],
         description="Models listed by GET /v1/models for this provider.",

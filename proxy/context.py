@@ -51,6 +51,7 @@ class RequestContext:
     tenant: TenantConfig
     principal: str
     purpose: str | None = None  # named by the request (x-privacy-proxy-purpose), normalised
+    body_bytes: int = 0  # the decoded body's size (a large one is parsed and walked off the loop)
     started: float = field(default_factory=time.perf_counter)
     extracted: Extracted | None = None
     spans: list[list[Span]] = field(default_factory=list)

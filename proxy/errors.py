@@ -17,6 +17,7 @@ class ErrorCode(enum.StrEnum):
     not_found = "not_found"
     method_not_allowed = "method_not_allowed"
     payload_too_large = "payload_too_large"
+    string_above_max_length = "string_above_max_length"
     policy_denied = "policy_denied"
     model_not_allowed = "model_not_allowed"
     detection_failed = "detection_failed"
@@ -37,6 +38,7 @@ _STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.not_found: (404, "invalid_request_error"),
     ErrorCode.method_not_allowed: (405, "invalid_request_error"),
     ErrorCode.payload_too_large: (413, "invalid_request_error"),
+    ErrorCode.string_above_max_length: (400, "invalid_request_error"),
     ErrorCode.policy_denied: (403, "permission_error"),
     ErrorCode.model_not_allowed: (403, "permission_error"),
     ErrorCode.detection_failed: (503, "service_unavailable"),

@@ -44,7 +44,8 @@ REQUEST_SECONDS = Histogram(
 )
 DETECTION_WORKER_EXITS = Counter(
     "privacy_proxy_detection_worker_exits_total",
-    "Detection worker processes gone, by reason: replaced (detection.recycle_after) or died.",
+    "Detection worker processes gone, by reason: replaced (detection.recycle_after), died, or "
+    "killed (a job still running past every deadline); a dead or killed one is replaced.",
     ["reason"],
 )
 STREAM_HELD_CHARS = Histogram(

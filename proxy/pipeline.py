@@ -96,7 +96,7 @@ def default_stages(c: Components, outcome: Outcome) -> list[Stage]:
     """The order of the request path, in one place."""
     return [
         Extract(),
-        Detect(c.detector, c.settings.detection.timeout_s),
+        Detect(c.detector, c.settings.detection.timeout_s, c.settings.detection),
         Decide(c.engine, c.backends, c.settings),
         Transform(c.pseudonym_key),
         Audit(outcome.trail),  # the decision is committed before anything leaves

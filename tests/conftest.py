@@ -99,7 +99,9 @@ class ProxyUnderTest:
         return self.base_url.removesuffix("/v1")
 
 
-def make_settings(tmp: Path, *, external_url: str | None, local: str, **overrides: Any) -> Settings:
+def make_settings(tmp: Path, *, external_url: str | None, local: str,
+                  upstream: dict[str, Any] | None = None, **overrides: Any) -> Settings:
+    """``upstream``: more settings of the external provider (its time limits, say)."""
     data: dict[str, Any] = {
         "server": {"port": 0, "workers": 1, "data_dir": str(tmp / "data")},
         "tenants": default_tenants(),
@@ -108,7 +110,8 @@ def make_settings(tmp: Path, *, external_url: str | None, local: str, **override
         "audit": {"checkpoint_interval_s": 3600},
     }
     if external_url:
-        data["external"] = {"base_url": external_url, "api_key": "sk-fake-provider"}
+        data["external"] = {"base_url": external_url, "api_key": "sk-fake-provider",
+                            **(upstream or {})}
     else:
         data["external"] = {"api_key": None}
     if local == "llama":
@@ -149,6 +152,7 @@ def make_proxy(tmp_path: Path, shared_detector: Any):  # type: ignore[no-untyped
         engine: Any = None,
         audit_log: Any = None,
         backends: Any = None,
+        upstream: dict[str, Any] | None = None,
         **overrides: Any,
     ) -> AsyncIterator[ProxyUnderTest]:
         from proxy.app import create_app
@@ -157,7 +161,7 @@ def make_proxy(tmp_path: Path, shared_detector: Any):  # type: ignore[no-untyped
             running = RunningFake(fake)
             provider = await stack.enter_async_context(running)
             settings = make_settings(tmp_path, external_url=running.base_url if external else None,
-                                     local=local, **overrides)
+                                     local=local, upstream=upstream, **overrides)
             app = create_app(settings, detector=detector or Shared(shared_detector),
                              engine=engine, audit_log=audit_log, backends=backends)
             runner, port = await serve_app(app)

@@ -13,6 +13,7 @@ checked to be text the proxy can inspect. Every refusal is a client error with a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import zlib
@@ -23,6 +24,7 @@ from aiohttp import web
 from proxy.errors import ErrorCode, ProxyError
 
 MAX_DEPTH = 128
+OFF_LOOP_BYTES = 256 * 1024  # a larger body is decoded, parsed and walked in a thread
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -30,11 +32,27 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 async def read_json(request: web.Request, limit: int) -> Any:
     """The request's JSON value (anything JSON, a mapping or not), or a ProxyError."""
+    value, _ = await read_json_sized(request, limit)
+    return value
+
+
+async def read_json_sized(request: web.Request, limit: int) -> tuple[Any, int]:
+    """The request's JSON value and the decoded body's size. A body over ``OFF_LOOP_BYTES`` is
+    decoded and parsed in a thread, so the event loop goes on serving other requests."""
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as e:
         raise ProxyError(ErrorCode.payload_too_large, "request body too large") from e
-    return parse(decode(raw, request.headers.get("Content-Encoding", ""), limit))
+    encodings = request.headers.get("Content-Encoding", "")
+    plain = all(c.strip().lower() in ("", "identity") for c in encodings.split(","))
+    if plain and len(raw) <= OFF_LOOP_BYTES:
+        return _decode_and_parse(raw, encodings, limit)
+    return await asyncio.to_thread(_decode_and_parse, raw, encodings, limit)
+
+
+def _decode_and_parse(raw: bytes, encodings: str, limit: int) -> tuple[Any, int]:
+    raw = decode(raw, encodings, limit)
+    return parse(raw), len(raw)
 
 
 def decode(raw: bytes, encodings: str, limit: int) -> bytes:

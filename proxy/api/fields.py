@@ -23,6 +23,7 @@ class TextField:
     _set: Callable[[str], None]
     key: str | None = None
     changed: bool = False
+    param: str | None = None  # where errors may name it: the API's field names and indices only
 
     def set(self, value: str) -> None:
         self._set(value)

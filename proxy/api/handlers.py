@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from proxy.api.body import read_json
+from proxy.api.body import read_json_sized
 from proxy.api.endpoint import Endpoint
 from proxy.api.endpoints import ENDPOINTS
 from proxy.config import TenantConfig
@@ -40,15 +40,16 @@ def authenticate(state: AppState, request: web.Request) -> tuple[TenantConfig, s
     return found
 
 
-async def read_body(request: web.Request, limit: int) -> dict[str, Any]:
-    body = await read_json(request, limit)
+async def read_body(request: web.Request, limit: int) -> tuple[dict[str, Any], int]:
+    """The request's body, checked to be an OpenAI request, and its decoded size."""
+    body, size = await read_json_sized(request, limit)
     if not isinstance(body, dict):
         raise ProxyError(ErrorCode.invalid_request, "the body must be a JSON object")
     if not isinstance(body.get("model"), str) or not body["model"]:
         raise ProxyError(ErrorCode.invalid_request, "'model' is required", param="model")
     if "stream" in body and not isinstance(body["stream"], bool | None):
         raise ProxyError(ErrorCode.invalid_request, "'stream' must be a boolean", param="stream")
-    return body
+    return body, size
 
 
 def headers(ctx: RequestContext) -> dict[str, str]:
@@ -91,9 +92,10 @@ def endpoint_handler(api: Endpoint) -> Callable[[web.Request], Awaitable[web.Str
         state = request.app[STATE]
         assert state.pipeline is not None, "the app has not started"
         tenant, principal = authenticate(state, request)
-        body = await read_body(request, state.settings.server.max_body_bytes)
+        body, size = await read_body(request, state.settings.server.max_body_bytes)
         ctx = RequestContext(request_id=uuid.uuid4().hex, api=api, body=body, tenant=tenant,
-                             principal=principal, purpose=request_purpose(request.headers))
+                             principal=principal, purpose=request_purpose(request.headers),
+                             body_bytes=size)
         request_id.set(ctx.request_id)
         reply = await state.pipeline.run(ctx)
         return await send(request, ctx, reply)

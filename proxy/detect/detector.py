@@ -16,6 +16,8 @@ from proxy.detect.scheduler import Scheduler
 from proxy.detect.store import CorrectionsStore
 from proxy.detect.types import DetectionError, Span
 
+_OFF_LOOP_CHARS = 200_000
+
 
 class PresidioDetector:
     """Presidio, spaCy and our recognizers, in ``workers`` processes (0: one in-process thread).
@@ -117,7 +119,10 @@ class PresidioDetector:
                 write = loop.run_in_executor(None, cache.put_shared, new)
                 self._writes.add(write)
                 write.add_done_callback(self._writes.discard)
-        return resolve(texts, [list(r or ()) for r in results])
+        found = [list(r or ()) for r in results]
+        if sum(map(len, texts)) > _OFF_LOOP_CHARS:  # a long request is resolved in a thread
+            return await asyncio.to_thread(resolve, texts, found)
+        return resolve(texts, found)
 
     async def ready(self) -> bool:
         return self.scheduler.ready

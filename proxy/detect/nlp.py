@@ -146,6 +146,7 @@ def candidate_windows(
     and outside every span in ``found``) with up to ``_CONTEXT_WORDS`` words either side, within
     its sentence; overlapping stretches merge."""
     _, not_names = lexicon()
+    inside = _Cover(found)
     out: list[Span] = []
     for m in _SENTENCE.finditer(text):
         sentence, base = m.group(), m.start()
@@ -157,7 +158,7 @@ def candidate_windows(
             if low in not_names and not (places and place_name(low)):
                 continue  # a month, a weekday, a technology; a place only where it is someone's
             a, b = base + w.start(), base + w.end()
-            if any(s <= a and b <= e for s, e in found):
+            if inside(a, b):
                 continue
             if words is None:
                 words = [(base + x.start(), base + x.end()) for x in _WORD.finditer(sentence)]
@@ -169,6 +170,22 @@ def candidate_windows(
             else:
                 out.append((lo, hi))
     return out
+
+
+class _Cover:
+    """Whether a stretch lies inside one of the spans, in O(log n) (a long text has thousands of
+    spans and words: a scan per word would be quadratic in its length)."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.reach: list[int] = []  # the furthest end among the spans starting up to here
+        for _, e in ordered:
+            self.reach.append(max(e, self.reach[-1]) if self.reach else e)
+
+    def __call__(self, a: int, b: int) -> bool:
+        k = bisect_right(self.starts, a) - 1
+        return k >= 0 and self.reach[k] >= b
 
 
 MAX_TEXT = 10_000_000  # the request body limit bounds texts; spaCy's own default is 1,000,000

@@ -17,6 +17,7 @@ fresh) are assembled, history included.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from proxy.detect.recognizers.names import ambiguous_name, common_word
@@ -77,10 +78,27 @@ def _coreference(texts: Sequence[str], spans: list[list[Span]]) -> list[list[Spa
     rx = re.compile(rf"(?<![\w'’-])(?:{'|'.join(alts)})(?![\w-])")
     out = []
     for text, found in zip(texts, spans, strict=True):
+        free = _Free(found)
         added = [
             Span(m.start(), m.end(), "PERSON", COREFERENCE_SCORE)
             for m in rx.finditer(text)
-            if not any(s.start < m.end() and m.start() < s.end for s in found)
+            if free(m.start(), m.end())
         ]
         out.append(sorted(found + added, key=lambda s: s.start) if added else found)
     return out
+
+
+class _Free:
+    """Whether a stretch overlaps none of the spans, in O(log n): a long text has thousands of
+    spans and matches, and this runs on the event loop."""
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        ordered = sorted((s.start, s.end) for s in spans)
+        self.starts = [a for a, _ in ordered]
+        self.reach: list[int] = []  # the furthest end among the spans starting up to here
+        for _, e in ordered:
+            self.reach.append(max(e, self.reach[-1]) if self.reach else e)
+
+    def __call__(self, start: int, end: int) -> bool:
+        k = bisect_left(self.starts, end) - 1  # the spans that start before ``end``
+        return k < 0 or self.reach[k] <= start

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from proxy.transform.vault import Vault
 
@@ -22,9 +23,10 @@ class Restorer:
         # matching the rest loosely cannot hit unrelated text.
         self._originals = {_norm(ph[1:-1]): value for ph, value in vault.originals.items()}
         cores = sorted(self._originals, key=len, reverse=True)
-        self._re = (re.compile("<?(?:" + "|".join(re.escape(c).replace("_", "[_ ]")
-                                                  for c in cores) + ")>?",
-                               re.IGNORECASE | re.ASCII) if cores else None)
+        # One branch per shared prefix (a trie), not one alternative per placeholder: a long
+        # answer with thousands of placeholders is matched in time linear in its length.
+        self._re = (re.compile("<?" + _trie(cores) + ">?", re.IGNORECASE | re.ASCII)
+                    if cores else None)
         forms = [f"<{c}>" for c in cores] + [f"{c}>" for c in cores]
         self._prefixes = {f[:k] for f in forms for k in range(1, len(f))}
         self.max_hold = max((len(f) - 1 for f in forms), default=0)
@@ -57,6 +59,28 @@ class Restorer:
             if tail[i:] in self._prefixes:
                 return len(buf) - len(tail) + i
         return len(buf)
+
+
+def _trie(words: list[str]) -> str:
+    """A regular expression matching exactly ``words`` (normalized cores), longest first, with
+    ``_`` also matching a space."""
+    root: dict[str, Any] = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _branch(root)
+
+
+def _branch(node: dict[str, Any]) -> str:
+    ends = "" in node
+    alts = [("[_ ]" if ch == "_" else re.escape(ch)) + _branch(child)
+            for ch, child in sorted(node.items()) if ch]
+    if not alts:
+        return ""
+    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+    return f"(?:{body})?" if ends else body
 
 
 def _norm(text: str) -> str:

@@ -34,7 +34,7 @@ def build_backends(settings: Settings) -> Backends:
         key = settings.local.api_key.get_secret_value() if settings.local.api_key else None
         local = HttpBackend(name="openai_compatible", placement="local",
                             base_url=settings.local.base_url, api_key=key,
-                            region=settings.local.region, timeout_s=settings.local.timeout_s,
+                            region=settings.local.region, timeouts=settings.local,
                             model=settings.local.model_name, local_defaults=settings.local,
                             ca_file=settings.local.ca_file)
     if local is not None:  # the local servers speak chat completions: the Responses API bridged
@@ -46,6 +46,6 @@ def build_backends(settings: Settings) -> Backends:
                                base_url=settings.external.base_url,
                                api_key=settings.external.api_key.get_secret_value(),
                                region=provider_region(settings),
-                               timeout_s=settings.external.timeout_s,
+                               timeouts=settings.external,
                                ca_file=settings.external.ca_file)
     return Backends(local=local, external=external)

@@ -15,6 +15,7 @@ from typing import Any
 from proxy.context import Reply, RequestContext
 from proxy.errors import ErrorCode, ProxyError, error_body
 from proxy.metrics import REQUEST_SECONDS, REQUESTS
+from proxy.route.base import BackendUnavailable
 from proxy.stages.audit import AuditTrail
 
 log = logging.getLogger("privacy_proxy.pipeline")
@@ -96,12 +97,14 @@ class _Relay:
                     yield b"".join(api.frame(event) for event in now)
         except Exception as e:  # the backend broke off (or sent what cannot be relayed)
             self.ended = True
-            log.warning("model stream broke off", extra={"error": type(e).__name__})
+            # A backend's own messages say what went wrong and never quote the answer.
+            said = str(e) if isinstance(e, BackendUnavailable) else "the model stream broke off"
+            log.warning("model stream broke off", extra={"error": type(e).__name__,
+                                                         "reason": said})
             code = ErrorCode.upstream_error
             await self.trail.outcome(self.ctx, 502)
             _count(self.ctx, code.value, done=True)
-            yield api.error_event(error_body("the model stream broke off", "server_error",
-                                             code.value))
+            yield api.error_event(error_body(said, "server_error", code.value))
             return
         self.ended = True
         if not await self.trail.outcome(self.ctx, 200):

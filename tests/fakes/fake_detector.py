@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,3 +45,23 @@ class FakeStoreBreakingDetector:
             breaker, self.breaker = self.breaker, None
             await breaker()
         return await self.inner.detect(texts, tenant, keys=keys)
+
+
+class FakeSlowDetector:
+    """A detector that answers nothing for ``delay_s`` (a stuck analysis), then fails."""
+
+    revision = "slow"
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ready(self) -> bool:
+        return True
+
+    async def detect(self, texts: list[str], tenant: Any, keys: Any = None) -> Any:
+        await asyncio.sleep(self.delay_s)
+        raise RuntimeError("still analyzing")

@@ -58,6 +58,13 @@ class FakeOpenAI:
     gate: asyncio.Event | None = None
     # Streams: write the bytes in pieces of this size, CRLF line ends (odd network reads).
     split_bytes: int | None = None
+    # Chat: wait until this is set before answering at all (no status line, no byte).
+    hold: asyncio.Event | None = None
+    # Chat streams: after the first content chunk, send one malformed event (a key of
+    # STREAM_FAULTS), then the rest of the answer and [DONE] as usual.
+    stream_fault: str | None = None
+    # Streams: wait this long before each event (a slow but steady answer).
+    event_delay_s: float = 0.0
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -87,6 +94,8 @@ class FakeOpenAI:
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._read(request)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.fail_status:
             return self._error()
         messages = body.get("messages", [])
@@ -127,6 +136,8 @@ class FakeOpenAI:
                 "model": model}
 
         async def send(obj: dict[str, Any]) -> None:
+            if self.event_delay_s:
+                await asyncio.sleep(self.event_delay_s)
             event = b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
             if self.split_bytes is None:
                 await resp.write(event)
@@ -160,6 +171,8 @@ class FakeOpenAI:
                 await delta({field: piece})
                 if i == 0 and self.gate is not None:
                     await self.gate.wait()
+                if i == 0 and self.stream_fault is not None:
+                    await resp.write(STREAM_FAULTS[self.stream_fault])
         await send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
         if (body.get("stream_options") or {}).get("include_usage"):
             await send({**base, "choices": [], "usage": usage})
@@ -244,6 +257,16 @@ class FakeOpenAI:
     async def models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [
             {"id": "gpt-4o", "object": "model", "created": 0, "owned_by": "fake"}]})
+
+
+STREAM_FAULTS = {
+    "bad_json": b'data: {"choices": [{"index": 0, "delta": {"content": "x"\n\n',
+    "bad_utf8": b'data: {"choices": [{"index": 0, "delta": {"content": "\xff\xfe"}}]}\n\n',
+    "not_object": b"data: [1, 2, 3]\n\n",
+    "error_event": b'data: {"error": {"message": "The server had an error", "type": '
+                   b'"server_error", "param": null, "code": null}}\n\n',
+    "long_line": b"data: " + b"x" * (1 << 20),  # no line end in a megabyte
+}
 
 
 def _answer_kind(body: dict[str, Any], said: str) -> tuple[str, str | None, str]:

@@ -96,7 +96,8 @@ class Walk:
         def set_(new: str) -> None:
             holder[name] = new
 
-        self.out.fields.append(TextField(at.where, at.path, text, set_, key=at.key or None))
+        self.out.fields.append(TextField(at.where, at.path, text, set_, key=at.key or None,
+                                         param=at.param or None))
 
     def key(self, obj: dict[str, Any], name: str, at: At) -> None:
         """Scan an object key; a replacement renames it (in place, order kept) at finalize."""
@@ -112,7 +113,7 @@ class Walk:
 
         path = f"{at.path}.{name}" if at.path else name
         self.out.fields.append(TextField(at.where, f"{path} (key)", name, set_,
-                                         key=at.key or None))
+                                         key=at.key or None, param=at.param or None))
 
     def serialize_after(self, first: int, holder: Any, name: Any, parsed: Any) -> None:
         """Re-serialize ``parsed`` into ``holder[name]`` at finalize if a field from index
