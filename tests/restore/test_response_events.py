@@ -197,7 +197,8 @@ def _client_events(wire: bytes) -> list[dict[str, Any]]:
 async def _through_the_proxy(reads: list[bytes], vault: Vault) -> list[dict[str, Any]]:
     restorer = RESPONSES_API.events(Restorer(vault), "m")
     wire = b""
-    async for batch in _sse(_Reads(reads)):  # type: ignore[arg-type]
+    source = _Reads(reads)
+    async for batch in _sse(source, source.iter_any()):  # type: ignore[arg-type]
         for event in batch:
             wire += b"".join(RESPONSES_API.frame(e) for e in restorer.process(event))
     wire += b"".join(RESPONSES_API.frame(e) for e in restorer.tail())
