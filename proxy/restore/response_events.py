@@ -15,10 +15,9 @@ when its deltas were. Events are renumbered (``sequence_number``) as they go out
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from proxy.restore.restorer import Restorer, StreamRestorer
+from proxy.restore.restorer import Restorer, StreamRestorer, holds_json
 
 Key = tuple[str, Any, Any, Any]  # (event kind, output_index, content_index, summary_index)
 _SKIP = frozenset({"logprobs", "obfuscation"})  # token data; random padding
@@ -34,16 +33,6 @@ _DONE_FIELD = {
 _JSON_KINDS = frozenset({"response.function_call_arguments", "response.mcp_call_arguments"})
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 _LIFECYCLE = frozenset({"response.created", "response.in_progress", "response.queued"}) | TERMINAL
-
-
-def holds_json(text: str) -> bool:
-    """Whether a whole text is a JSON object or array (an answer in JSON mode)."""
-    if text.lstrip()[:1] not in ("{", "["):
-        return False
-    try:
-        return isinstance(json.loads(text), dict | list)
-    except (ValueError, RecursionError):
-        return False
 
 
 def restore_tree(node: Any, r: Restorer, *, json_escape: bool = False) -> Any:

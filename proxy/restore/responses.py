@@ -14,10 +14,9 @@ a placeholder spans several tokens, so no token can be given the original value.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from proxy.restore.restorer import Restorer, StreamRestorer
+from proxy.restore.restorer import Restorer, StreamRestorer, holds_json
 
 Path = tuple[str | int, ...]
 _TEXT_KEYS = ("content", "refusal", "reasoning_content", "reasoning")
@@ -35,18 +34,9 @@ def _restore_tree(node: Any, r: Restorer) -> None:
     items = node.items() if isinstance(node, dict) else enumerate(node)
     for k, v in list(items):
         if isinstance(v, str):
-            node[k] = r.restore(v, json_escape=k == "arguments" or _holds_json(v))
+            node[k] = r.restore(v, json_escape=k == "arguments" or holds_json(v))
         elif isinstance(v, dict | list) and k not in _SKIP:
             _restore_tree(v, r)
-
-
-def _holds_json(text: str) -> bool:
-    if text.lstrip()[:1] not in ("{", "["):
-        return False
-    try:
-        return isinstance(json.loads(text), dict | list)
-    except (ValueError, RecursionError):
-        return False
 
 
 class ChunkRestorer:

@@ -14,6 +14,16 @@ from typing import Any
 from proxy.transform.vault import Vault
 
 
+def holds_json(text: str) -> bool:
+    """Whether a whole text is a JSON object or array (an answer in JSON mode)."""
+    if text.lstrip()[:1] not in ("{", "["):
+        return False
+    try:
+        return isinstance(json.loads(text), dict | list)
+    except (ValueError, RecursionError):
+        return False
+
+
 class Restorer:
     """Restores one request's placeholders; ``json_escape`` for text inside a JSON string."""
 
