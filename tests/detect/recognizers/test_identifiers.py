@@ -45,6 +45,9 @@ DETECTED = [
     ("card 4111.1111.1111.1111 exp 09/28", "CREDIT_CARD", "4111.1111.1111.1111"),
     ("paid with 5555-5555-5555-4444", "CREDIT_CARD", "5555-5555-5555-4444"),
     ("Mastercard 2221 0000 0000 0009", "CREDIT_CARD", "2221 0000 0000 0009"),
+    # A card number that is also a valid national phone number: the card word decides the type.
+    ("Kunde Corinne Loos hat mit der Karte 4057026140869 bezahlt.", "CREDIT_CARD", "4057026140869"),
+    ("Kunde Dolores Wesack hat mit der Karte 572929730834 bezahlt.", "CREDIT_CARD", "572929730834"),
 ]
 
 NOT_DETECTED = [

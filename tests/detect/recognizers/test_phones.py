@@ -11,6 +11,9 @@ from tests.detect.conftest import found
 DETECTED = [
     # (text, entity type, value)
     ("Call me on +49 30 901820 tomorrow", "PHONE_NUMBER", "+49 30 901820"),
+    # After a card word, a number that fails the Luhn check is still a phone.
+    ("Auf der Karte steht 0049 30 90182017.", "PHONE_NUMBER", "0049 30 90182017"),
+    ("business card: +44 20 7946 0958", "PHONE_NUMBER", "+44 20 7946 0958"),
     ("Mon portable : 06 12 34 56 78", "PHONE_NUMBER", "06 12 34 56 78"),
     ("Ruf an unter 030 901820", "PHONE_NUMBER", "030 901820"),
     ("Mi teléfono es 612 345 678", "PHONE_NUMBER", "612 345 678"),
