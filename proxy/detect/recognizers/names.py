@@ -397,6 +397,15 @@ _CAPITALIZED_BEFORE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Þ][\w'’]*\s+$"
 # A given name followed by these is a product or a place: "Hugo site", "Victoria Station".
 _NOT_LONE = re.compile(r"[.\-]\w|\s+(?:\d|[A-ZÀ-Þ][a-zß-ÿ]+\s+\d)")
 _WORLD_PAIR = re.compile(rf"(?<![\w@.])({_CAP})(?=[ \t](?:[A-Z]\.?[ \t])?({_CAP})(?![\w@]))")
+# A middle initial between two capitalized words: "Beaufort A Turgeon", "Elfa H. Kristjánsdóttir".
+_INITIALLED = re.compile(rf"(?<![\w@.])({_CAP})[ \t][A-ZÀ-Þ]\.?[ \t]({_CAP})(?![\w@])")
+# Words that take a letter after them: "Terminal B", "Class A", "Appendix C".
+_LABELLED = frozenset(
+    "terminal gate pier platform building wing block level floor room unit section type class "
+    "series grade plan vitamin hepatitis model version phase stage schedule exhibit appendix "
+    "annex figure table chapter part article option group team division category tier zone "
+    "area sector lot row seat track side".split()
+)
 NAMED = "named"  # recognition metadata: the context itself says this is a name
 _LOWER_PAIR = re.compile(r"(?<![\w@.])([a-zß-öø-ÿ]{3,})(?=\s([a-zß-öø-ÿ]{3,})(?![\w@]))")
 
@@ -421,7 +430,7 @@ _BEFORE_SLOT = re.compile(
     r"(?:last|first|family|given|middle|maiden|full|sur)\s*name(?:\s+is)?\s*[?:]?|"
     r"name\b[^?\n]{0,30}\?\s*(?:\w+:)?|"
     rf"(?:{_SPEECH})(?:\s+to)?|"
-    r"(?:directed|written|sung|performed|produced|composed|narrated|authored)\s+by|"
+    r"(?:directed|written|sung|performed|produced|composed|narrated|authored)\s+by:?|"
     r"starring|featuring|"
     rf"(?:my|our|his|her|their|your)\s+(?:\w+\s+)?(?:{_RELATIONS})(?:['’]s\s+name)?)"
     r"[ \t]+)" + NAME_SHAPE
@@ -566,6 +575,23 @@ class NameRecognizer(OwnRecognizer):
                 and first not in d["ambiguous"]
             ):
                 out.append(_result(m.start(), m.end(2), 0.7))
+        for m in _INITIALLED.finditer(text):
+            # The initial is evidence of its own: one known name of any nationality is enough
+            # ("Harry S Truman", "Beaufort A Turgeon"); "Vitamin D Deficiency" has none.
+            first, last = m.group(1), m.group(2)
+            known = (
+                first in firsts
+                or first in d["world_first"]
+                or last in d["surnames"]
+                or last in d["world_last"]
+            )
+            if (
+                known
+                and first not in d["ambiguous"]
+                and first.lower() not in _LABELLED
+                and slot_name(m.group())
+            ):
+                out.append(_result(m.start(), m.end(2), 0.65))
         for m in _KEYED.finditer(text):
             # "first_name": "Anna" / Name: Anna Schmidt / "customer": "Jan de Vries"
             value, strict = m.group("value"), re.fullmatch(_KEY_STRICT, m.group("key"), re.I)

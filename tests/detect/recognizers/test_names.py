@@ -14,6 +14,10 @@ DETECTED = [
     ("Please ask John Smith about it.", "PERSON", "John Smith"),
     ("Bitte Frau Schneider informieren.", "PERSON", "Schneider"),
     ("Het contract van Jan de Vries is verlopen.", "PERSON", "Jan de Vries"),
+    # A middle initial with one name the lexicons know, of any nationality.
+    ("Have you been to a Beaufort A Turgeon concert before?", "PERSON", "Beaufort A Turgeon"),
+    ("as regular commenter Elfa H Kristjánsdóttir pointed out", "PERSON", "Elfa H Kristjánsdóttir"),
+    ("Directed By:    Jakobine Zeeb", "PERSON", "Jakobine Zeeb"),
     ("Prosimy o kontakt z Panem Kowalskim.", "PERSON", "Kowalskim"),
     ("Wczoraj rozmawiałem z Anną Kowalską o projekcie.", "PERSON", "Anną Kowalską"),
     ("Proszę przekazać dokumenty Tomaszowi Nowakowi.", "PERSON", "Tomaszowi Nowakowi"),
@@ -68,6 +72,9 @@ DETECTED = [
 NOT_DETECTED = [
     # (text, entity type that must not appear)
     ("Jordan borders Syria and Iraq.", "PERSON"),
+    ("Meet at Terminal B Gates 20-30.", "PERSON"),
+    ("Vitamin D Deficiency is common in winter.", "PERSON"),
+    ("Our Class A Shares trade on the NYSE.", "PERSON"),
     ("The release ships in May 2025.", "PERSON"),
     ("We deploy on Kubernetes in Frankfurt.", "PERSON"),
     ('{"name": "Project Falcon", "status": "active"}', "PERSON"),
