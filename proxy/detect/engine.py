@@ -29,13 +29,14 @@ from proxy.detect.entities import (
     name_above_address,
 )
 from proxy.detect.filters import SpanTuple, keep, merge, trim
-from proxy.detect.keys import context_words, keyed_spans
+from proxy.detect.keys import context_words, inline_keyed_spans, keyed_spans
 from proxy.detect.language import LanguageIdentifier
 from proxy.detect.nlp import MAX_TEXT, NameTagger, NoNlpEngine
 from proxy.detect.normalize import decoded_blobs, normalize
 from proxy.detect.recognizers import build_registry
 from proxy.detect.recognizers.context import WindowContextEnhancer
 from proxy.detect.recognizers.locations import place_cue
+from proxy.detect.recognizers.special import UNANCHORED_SCORE
 from proxy.detect.types import NEVER_EXTERNAL
 
 NER_COMPONENTS = {"ner", "transformer"}
@@ -121,7 +122,8 @@ class Engine:
             results = self.analyzer.analyze(
                 text, language=lang, nlp_artifacts=art, context=context_words(key)
             )
-            found.append(keyed_spans(text, key) + [trim(text, r) for r in results if keep(text, r)])
+            keyed = keyed_spans(text, key) if key else _inline(text)
+            found.append(keyed + [trim(text, r) for r in results if keep(text, r)])
         # Places are candidates where the text speaks of someone: a person or an identifier
         # found, or "I live in", "born in"...
         personal = [any(_personal(t) for _, _, t, _ in f) for f in found]
@@ -161,6 +163,15 @@ class Engine:
                 self._corrections.clear()
             comp = self._corrections[key] = CompiledCorrections(corrections)
         return comp
+
+
+def _inline(text: str) -> list[SpanTuple]:
+    """JSON pairs written in free text, typed by their keys; a place among them is weighed with
+    the request like any place (``d = {"city": "Paris"}`` in a question about code is no one's)."""
+    return [
+        (s, e, t, UNANCHORED_SCORE if t == "LOCATION" else sc)
+        for s, e, t, sc in inline_keyed_spans(text)
+    ]
 
 
 def _personal(entity_type: str) -> bool:

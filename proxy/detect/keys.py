@@ -6,10 +6,15 @@ phone number even in an unusual format (``+49(0) 132568386``).
 value has that type's shape (digits for a phone or an id, letters for a name); ``context_words``
 hands the key's words to Presidio's context pass, so a recognizer whose context words they are
 (``ssn``, ``iban``, ``passport``) scores its own finding as if the word stood in the text.
+
+``inline_keyed_spans(text)`` does the same for JSON written inside free text (a record pasted into
+a message: ``{"city": "Lahti", "postcode": "52168"}``), pair by pair, with the key that stands
+before each value.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -314,3 +319,30 @@ def keyed_spans(text: str, key: str | None) -> list[SpanTuple]:
     if _PERSON_PARENT.search(words) and _name_value(value):
         return [(start, end, "PERSON", KEYED_SCORE)]
     return []
+
+
+# "key": "value" or "key": 123 in free text. The value's span is the raw text between its
+# quotes; its shape is judged on the decoded string.
+_INLINE_PAIR = re.compile(
+    r'"(?P<key>[A-Za-zÀ-ÿ_][\w .\-]{0,60})"\s*:\s*'
+    r'(?:"(?P<str>(?:[^"\\\n]|\\.){1,300})"|(?P<num>\d[\d.]{2,30})(?![\w.]))'
+)
+
+
+def inline_keyed_spans(text: str) -> list[SpanTuple]:
+    """Values of JSON pairs inside a free text, typed by their keys (see ``keyed_spans``)."""
+    if '":' not in text and '" :' not in text:
+        return []
+    out: list[SpanTuple] = []
+    for m in _INLINE_PAIR.finditer(text):
+        group = "str" if m.group("str") is not None else "num"
+        raw = m.group(group)
+        try:
+            value = json.loads(f'"{raw}"') if group == "str" else raw
+        except ValueError:
+            continue
+        for s, e, entity, score in keyed_spans(value, m.group("key")):
+            if value != raw:  # escapes inside: the whole raw value
+                s, e = 0, len(raw)
+            out.append((m.start(group) + s, m.start(group) + e, entity, score))
+    return out

@@ -82,3 +82,34 @@ async def test_the_key_raises_a_recognizer_s_own_finding(detector: Any) -> None:
     [keyed] = await detector.detect(["536228726 (primary)"], TENANT, ["ssn"])
     assert "US_SSN" not in {s.entity_type for s in alone}
     assert "US_SSN" in {s.entity_type for s in keyed}
+
+
+INLINE = [
+    # (free text holding JSON, the values that must be found with their types)
+    (
+        'Update it: {"street": "Taimistonkatu 749", "city": "Konnevesi", "postcode": "15538"}',
+        [("Taimistonkatu 749", "STREET_ADDRESS"), ("Konnevesi", "LOCATION"),
+         ("15538", "STREET_ADDRESS")],
+    ),
+    (
+        '{"city": "C\\u00e1ceres", "contact": {"phone": "+49(0) 132568386"}, "ssn": 536228726}',
+        [("C\\u00e1ceres", "LOCATION"), ("+49(0) 132568386", "PHONE_NUMBER"),
+         ("536228726", "US_SSN")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INLINE)
+async def test_json_inside_a_free_text_is_read_pair_by_pair(
+    detector: Any, text: str, expected: list[tuple[str, str]]
+) -> None:
+    [spans] = await detector.detect([text], TENANT)
+    found = {(text[s.start : s.end], s.entity_type) for s in spans}
+    assert set(expected) <= found, found
+
+
+async def test_a_place_in_json_about_no_one_is_left_alone(detector: Any) -> None:
+    # The key makes it a place; with no one in the request it is no one's place.
+    text = 'In Python, d = {"city": "Paris", "size": 3}: how do I print d["city"]?'
+    [spans] = await detector.detect([text], TENANT)
+    assert "LOCATION" not in {s.entity_type for s in spans}
