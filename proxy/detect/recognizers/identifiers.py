@@ -114,6 +114,17 @@ def _card_network(digits: str) -> bool:
     )
 
 
+def card_number(digits: str) -> bool | None:
+    """True: a card number on its own (Luhn, 14+ digits, a network's first digit; issuers' ranges
+    change too often to list); None: one with a context word (Luhn, a network's prefix and
+    length: Maestro, old Visa); False: none."""
+    if not luhn.is_valid(digits):
+        return False
+    if len(digits) >= 14 and digits[0] in "123456":
+        return True
+    return None if _card_network(digits) else False
+
+
 class Card(CreditCardRecognizer):
     """Presidio's card recognizer (Luhn checksum), grouped by spaces, dashes or dots: 14 to 19
     digits starting as a card network's do stand alone; 12 or 13 digits with a network's prefix
@@ -130,12 +141,7 @@ class Card(CreditCardRecognizer):
         )
 
     def validate_result(self, pattern_text: str) -> bool | None:  # type: ignore[override]
-        digits = re.sub(r"\D", "", pattern_text)
-        if not luhn.is_valid(digits):
-            return False
-        if len(digits) >= 14 and digits[0] in "123456":
-            return True  # a network's first digit; issuers' ranges change too often to list
-        return None if _card_network(digits) else False
+        return card_number(re.sub(r"\D", "", pattern_text))
 
 
 class Iban(IbanRecognizer):

@@ -16,11 +16,10 @@ import re
 import phonenumbers
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from stdnum import luhn
 
 from proxy.detect.recognizers.base import OwnRecognizer
 from proxy.detect.recognizers.context import near, words
-from proxy.detect.recognizers.identifiers import CARD_CONTEXT, PASSPORT_CONTEXT
+from proxy.detect.recognizers.identifiers import CARD_CONTEXT, PASSPORT_CONTEXT, card_number
 
 PHONE_CONTEXT = words(
     "phone*", "tel", "tel.", "telephone*", "mobile*", "cell*", "call*", "ring", "telefon*",
@@ -42,7 +41,7 @@ NOT_PHONE = words(
     "incident", "vat", "tva", "iva", "ust", "btw", "nip", "iban", "bic", "swift", "siren", "siret",
     "ust-idnr", "mwst", "ssn", "social security", "itin", "nhs", "pesel", "bsn",
 )  # fmt: skip
-# A number these words name is a card's when its digits pass the Luhn check ("mit der Karte
+# A number these words name is a card's when the card recognizer takes it ("mit der Karte
 # 4350867212651": also a valid German phone number); any other number after them stays a phone
 # ("business card: 030 1234567"); the card's type wins the overlap, the phone's span stays.
 _UNDER_CARD = 0.51
@@ -109,8 +108,9 @@ class Phone(OwnRecognizer):
             ctx = near(text, start, end, PHONE_CONTEXT, 60, 0) or bool(_AFTER.match(text[end:]))
             score = self._score(raw, digits, ctx)
             if score and digits >= 12 and near(text, start, end, _CARD_WORDS, 30, 0):
-                if luhn.is_valid(re.sub(r"\D", "", raw)):
-                    # Kept, so the value stays protected, but below the card recognizer's score.
+                if card_number(re.sub(r"\D", "", raw)) is not False:
+                    # A number the card recognizer takes (its context word stands here): kept,
+                    # so the value stays protected, but below the card's score.
                     score = min(score, _UNDER_CARD)
             if score:
                 out.append(RecognizerResult("PHONE_NUMBER", start, end, score))

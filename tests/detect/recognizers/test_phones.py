@@ -13,6 +13,8 @@ DETECTED = [
     ("Call me on +49 30 901820 tomorrow", "PHONE_NUMBER", "+49 30 901820"),
     # After a card word, a number that fails the Luhn check is still a phone.
     ("Auf der Karte steht 0049 30 90182017.", "PHONE_NUMBER", "0049 30 90182017"),
+    # Luhn-valid, but no card network's number: a phone at its full score.
+    ("Auf der Karte steht 030100000089.", "PHONE_NUMBER", "030100000089"),
     ("business card: +44 20 7946 0958", "PHONE_NUMBER", "+44 20 7946 0958"),
     ("Mon portable : 06 12 34 56 78", "PHONE_NUMBER", "06 12 34 56 78"),
     ("Ruf an unter 030 901820", "PHONE_NUMBER", "030 901820"),
