@@ -325,7 +325,7 @@ def keyed_spans(text: str, key: str | None) -> list[SpanTuple]:
 # quotes; its shape is judged on the decoded string.
 _INLINE_PAIR = re.compile(
     r'"(?P<key>[A-Za-zÀ-ÿ_][\w .\-]{0,60})"\s*:\s*'
-    r'(?:"(?P<str>(?:[^"\\\n]|\\.){1,300})"|(?P<num>\d[\d.]{2,30})(?![\w.]))'
+    r'(?:"(?P<str>(?:[^"\\]|\\.){1,300})"|(?P<num>\d[\d.]{2,30})(?![\w.]))'
 )
 
 
@@ -338,7 +338,8 @@ def inline_keyed_spans(text: str) -> list[SpanTuple]:
         group = "str" if m.group("str") is not None else "num"
         raw = m.group(group)
         try:
-            value = json.loads(f'"{raw}"') if group == "str" else raw
+            # strict=False: the normalizer has already turned escaped line breaks into real ones.
+            value = json.loads(f'"{raw}"', strict=False) if group == "str" else raw
         except ValueError:
             continue
         for s, e, entity, score in keyed_spans(value, m.group("key")):

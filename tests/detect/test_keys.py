@@ -96,6 +96,10 @@ INLINE = [
         [("C\\u00e1ceres", "LOCATION"), ("+49(0) 132568386", "PHONE_NUMBER"),
          ("536228726", "US_SSN")],
     ),
+    (
+        'Ship it: {"address": "Kerkstraat 8\\n1017 GK Amsterdam", "note": "leave at the door"}',
+        [("Kerkstraat 8\\n1017 GK Amsterdam", "STREET_ADDRESS")],
+    ),
 ]
 
 
