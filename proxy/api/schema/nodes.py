@@ -14,6 +14,7 @@ inspects, so SECURITY.md is generated from the same schema the code walks.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -33,15 +34,15 @@ class Doc:
     detail: str
 
 
-class Node:
+class Node(ABC):
     """A place in a request body. ``walk`` inspects ``holder[name]`` (collecting texts into
     ``w``, raising ProxyError for a shape it refuses); ``doc`` describes it for ``path``."""
 
-    def walk(self, w: Walk, holder: Any, name: Any, at: At) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def walk(self, w: Walk, holder: Any, name: Any, at: At) -> None: ...
 
-    def doc(self, path: str) -> Iterator[Doc]:
-        raise NotImplementedError
+    @abstractmethod
+    def doc(self, path: str) -> Iterator[Doc]: ...
 
 
 class Text(Node):
