@@ -90,10 +90,13 @@ class Ip(IpRecognizer):
         return [r for r in found if not _VERSION_BEFORE.search(text, max(0, r.start - 9), r.start)]
 
 
+# The word "card" in the supported languages.
+CARD_NOUNS = [
+    "card*", "karte*", "kreditkarte*", "carte*", "tarjeta*", "carta*", "kaart*", "karta*", "kartą",
+]  # fmt: skip
 CARD_CONTEXT = [
-    "card*", "karte*", "kreditkarte*", "carte*", "tarjeta*", "carta*", "kaart*", "karta*",
-    "kartą", "credit", "visa", "mastercard", "amex", "maestro", "discover", "jcb", "diners", "cc",
-    "cvv", "cvc", "expiry", "exp", "paid", "bezahlt", "payé", "pagó", "pagato", "betaalde",
+    *CARD_NOUNS, "credit", "visa", "mastercard", "amex", "maestro", "discover", "jcb", "diners",
+    "cc", "cvv", "cvc", "expiry", "exp", "paid", "bezahlt", "payé", "pagó", "pagato", "betaalde",
     "zapłacił*",
 ]  # fmt: skip
 

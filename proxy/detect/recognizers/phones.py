@@ -19,7 +19,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from proxy.detect.recognizers.base import OwnRecognizer
 from proxy.detect.recognizers.context import near, words
-from proxy.detect.recognizers.identifiers import CARD_CONTEXT, PASSPORT_CONTEXT, card_number
+from proxy.detect.recognizers.identifiers import CARD_NOUNS, PASSPORT_CONTEXT, card_number
 
 PHONE_CONTEXT = words(
     "phone*", "tel", "tel.", "telephone*", "mobile*", "cell*", "call*", "ring", "telefon*",
@@ -45,7 +45,7 @@ NOT_PHONE = words(
 # 4350867212651": also a valid German phone number); any other number after them stays a phone
 # ("business card: 030 1234567"); the card's type wins the overlap, the phone's span stays.
 _UNDER_CARD = 0.51
-_CARD_WORDS = words(*CARD_CONTEXT[:9], "cartão", "visa", "mastercard", "maestro", "amex", "cc")
+_CARD_WORDS = words(*CARD_NOUNS, "cartão", "visa", "mastercard", "maestro", "amex", "cc")
 _LANG_REGIONS = {
     "en": ("GB", "IE", "US", "CA"),
     "de": ("DE", "AT", "CH"),
