@@ -179,6 +179,7 @@ async def openai_embeddings(r: Run) -> None:
 
 async def agents_tool_two_turns(r: Run) -> None:
     from agents import Agent, ModelSettings, OpenAIResponsesModel, RunConfig, Runner, function_tool
+    from agents.exceptions import ModelBehaviorError
 
     @function_tool
     def send_message(echo: str) -> str:
@@ -189,12 +190,21 @@ async def agents_tool_two_turns(r: Run) -> None:
                   model=OpenAIResponsesModel(model="gpt-4o", openai_client=r.client()),
                   model_settings=ModelSettings(temperature=0.0), tools=[send_message])
     config = RunConfig(tracing_disabled=True)
-    if r.stream:
-        result: Any = Runner.run_streamed(agent, input=r.prompt, run_config=config)
-        async for _ in result.stream_events():
-            pass
-    else:
-        result = await Runner.run(agent, input=r.prompt, run_config=config)
+    try:
+        if r.stream:
+            result: Any = Runner.run_streamed(agent, input=r.prompt, run_config=config)
+            async for _ in result.stream_events():
+                pass
+        else:
+            result = await Runner.run(agent, input=r.prompt, run_config=config)
+    except ModelBehaviorError as e:
+        # The small local model sometimes writes until the local length cap; the proxy then
+        # answers as OpenAI does (`status: incomplete`, `max_output_tokens`), which the SDK
+        # raises. That is an answer, and it stayed local.
+        if r.external or "max_output_tokens" not in str(e):
+            raise
+        r.check("", "")
+        return
     if r.external:
         assert r.tool_calls == [r.prompt]  # the tool got the values back
         assert len(r.p.fake.requests) == 2  # two turns
